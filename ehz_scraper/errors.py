@@ -1,0 +1,27 @@
+"""The project's named errors: one class per thing that can go wrong, each with a one-line reason."""
+
+from __future__ import annotations
+
+
+class EhzError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class BadURL(EhzError, ValueError):
+    """A URL that cannot be parsed or is not http(s)."""
+
+
+class NotAnArticle(EhzError):
+    """The page is not an article (page not found, empty or non-HTML body, no title)."""
+
+
+class ArchiveError(EhzError):
+    """The archive file is missing, unreadable or inconsistent."""
+
+
+class ArchiveLocked(ArchiveError):
+    """Another crawl holds the archive's lock."""
+
+
+class BadArgument(EhzError, ValueError):
+    """A spider or CLI argument with an unusable value."""

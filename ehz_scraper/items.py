@@ -1,0 +1,45 @@
+"""The items spiders yield: one ArticleCapture per article, holding every page fetched for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PageFetch:
+    """One HTTP fetch of one article page, kept exactly as received."""
+
+    url: str  # canonical URL of the page (https://www.ehangzhou.gov.cn/...)
+    page: int  # 1-based page number within the article
+    status: int  # HTTP status; 304 means "not modified", body empty (the archive has it)
+    headers: list[tuple[str, str]]  # response headers in order, repeated names kept
+    body: bytes  # raw bytes as received (decompressed transfer encoding, not decoded text)
+    fetched_at: str  # ISO 8601 UTC, e.g. "2026-11-26T07:01:02Z"
+    fetch_url: str | None = None  # the URL actually requested, when it differs (a mirror)
+
+
+@dataclass
+class FailedFetch:
+    """A page of an article that could not be fetched."""
+
+    url: str  # canonical URL
+    page: int
+    reason: str  # one line a person understands: "timeout after 3 retries", "HTTP 500"
+    failed_at: str
+    status: int | None = None
+
+
+@dataclass
+class ArticleCapture:
+    """Everything fetched for one article; the item pipelines turn it into a record."""
+
+    article_id: int
+    url: str  # canonical URL of page 1
+    pages: list[PageFetch] = field(default_factory=list)  # in page order
+    failed: list[FailedFetch] = field(default_factory=list)
+    listing_url: str | None = None  # the listing page the article was found on
+    listing_section: str | None = None  # that listing's section name
+    # Filled in by the pipelines, never by spiders:
+    record: dict[str, Any] | None = None
+    failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable

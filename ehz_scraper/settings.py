@@ -1,0 +1,39 @@
+"""Scrapy settings for ehz: polite defaults for the live site, every one overridable with -s."""
+
+from __future__ import annotations
+
+BOT_NAME = "ehz_scraper"
+SPIDER_MODULES = ["ehz_scraper.spiders"]
+NEWSPIDER_MODULE = "ehz_scraper.spiders"
+
+# --- Archive -------------------------------------------------------------------------
+EHZ_DB = "archive/ehangzhou.db"
+
+# --- Politeness ----------------------------------------------------------------------
+USER_AGENT = "ehz-scraper/0.1 (+https://github.com/ehz-archive/ehz; archive of www.ehangzhou.gov.cn)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+HTTPCACHE_ENABLED = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Items are whole articles; a few in parallel is plenty and the default of 100 costs throughput.
+CONCURRENT_ITEMS = 4
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 60.0

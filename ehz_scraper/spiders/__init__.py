@@ -1,0 +1,1 @@
+"""The spiders: navigation only; pages go to the item pipelines as ArticleCapture items."""
