@@ -43,3 +43,17 @@ class ArticleCapture:
     # Filled in by the pipelines, never by spiders:
     record: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable
+
+
+@dataclass
+class ListingPage:
+    """One listing page a spider walked: lets the store pipeline record how far a run got."""
+
+    url: str  # canonical URL of the listing page
+    section: str  # the section's name as in the navigation ("Latest")
+    page: int  # 1-based position in the walk
+    article_urls: list[str]  # canonical page-1 URLs listed, in order
+    new_count: int  # how many of them were not already known to the archive
+    fetched_at: str
+    last: bool = False  # the walk stops here (incremental stop, max_pages, no pager, cap)
+    stop_reason: str | None = None
