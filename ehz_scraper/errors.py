@@ -1,4 +1,4 @@
-"""The project's named errors: one class per thing that can go wrong, each with a one-line reason."""
+"""The project's named errors: one class per failure, each with a one-line reason."""
 
 from __future__ import annotations
 

@@ -10,7 +10,9 @@ NEWSPIDER_MODULE = "ehz_scraper.spiders"
 EHZ_DB = "archive/ehangzhou.db"
 
 # --- Politeness ----------------------------------------------------------------------
-USER_AGENT = "ehz-scraper/0.1 (+https://github.com/ehz-archive/ehz; archive of www.ehangzhou.gov.cn)"
+USER_AGENT = (
+    "ehz-scraper/0.1 (+https://github.com/ehz-archive/ehz; archive of www.ehangzhou.gov.cn)"
+)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

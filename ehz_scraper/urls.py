@@ -115,7 +115,7 @@ def _ref(match: re.Match[str], url: str, parts) -> ArticleRef:
 
 
 def article_url_from_filename(path: str) -> str | None:
-    """The canonical page URL a saved file stands for, when its path ends in YYYY-MM/DD/c_<id>.htm."""
+    """The canonical page URL a saved file stands for, if its path ends in YYYY-MM/DD/c_<id>.htm."""
     match = ARTICLE_FILE_RE.search(path.replace("\\", "/"))
     if match is None or not match["year"]:
         return None

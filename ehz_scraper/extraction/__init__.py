@@ -1,4 +1,4 @@
-"""Article extraction: raw HTML pages of one article in, one record out (pure functions over lxml)."""
+"""Article extraction: the pages of one article in, one record out (pure functions over lxml)."""
 
 from __future__ import annotations
 
