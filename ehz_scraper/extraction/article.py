@@ -116,14 +116,10 @@ def extract_article_result(
     """
     if not pages:
         raise NotAnArticle("no pages")
-    warnings: list[str] = []
     first = parse_page(pages[0])
     tree = first.tree
-    warnings.extend(first.warnings)
     meta = meta_tags(tree)
     title, title_how = _title(tree, meta)
-    if title_how:
-        warnings.append(f"title from {title_how}")
 
     page1_url = _canonical_page1(url) or _canonical_page1(pages[0].url)
     if page1_url is None:
@@ -134,35 +130,29 @@ def extract_article_result(
 
     # Date: on template pages the info line wins; on others meta tags, then printed text.
     info = info_line(tree)
-    date = date_text = None
+    date = date_text = date_how = None
     if info is not None and info.date:
         date, date_text = info.date, info.date_text
     else:
-        date, name = meta_date(meta)
-        if date:
-            warnings.append(f"date from meta {name}")
-        elif info is None:
+        date, _ = meta_date(meta)
+        date_how = "meta tag"
+        if date is None and info is None:
             date, date_text = printed_date(tree)
-            if date:
-                warnings.append("date from page text")
+            date_how = "page text"
         if date is None:
             date = date_from_url(page1_url)
-            warnings.append("date from URL" if date else "no date")
-    if info is None:
-        warnings.append("no info line")
+            date_how = "URL" if date else None
 
-    trail, trail_how = breadcrumb(tree)
-    if trail is None:
-        warnings.append("no breadcrumb")
-    elif trail_how:
-        warnings.append(f"breadcrumb from {trail_how}")
+    trail = breadcrumb(tree)
 
     # Body, page by page; a section runs on across a page break.
-    method = "fallback" if title_how else "template"
     sections: list[dict] = []
     images: list[dict] = []
     page_urls: list[str | None] = []
     bad_pages: list[int] = []
+    bad_reasons: list[str] = []
+    body_fallback = False
+    other_warnings = list(first.warnings)  # outside the README's vocabulary: decoding, image URLs
     for k, page in enumerate(pages, start=1):
         page_url = page1_url if k == 1 and page1_url else _page_url(page, page1_url, k)
         page_urls.append(page_url)
@@ -174,16 +164,14 @@ def extract_article_result(
                 parsed = parse_page(page)
                 _title(parsed.tree, meta_tags(parsed.tree))
             except NotAnArticle as exc:
-                warnings.append(f"page {k} not an article: {exc}")
                 bad_pages.append(k)
+                bad_reasons.append(f"page {k} not an article: {exc}")
                 continue
             page_tree = parsed.tree
-            warnings.extend(prefix + w for w in parsed.warnings)
+            other_warnings.extend(prefix + w for w in parsed.warnings)
         part, body_how = _body(page_tree, page_url, k)
-        if body_how:
-            method = "fallback"
-            warnings.append(f"{prefix}body from {body_how}")
-        warnings.extend(prefix + w for w in part.warnings)
+        body_fallback = body_fallback or body_how is not None
+        other_warnings.extend(prefix + w for w in part.warnings)
         part_sections = part.sections
         if part_sections and part_sections[0]["heading"] is None and sections:
             sections[-1]["paragraphs"].extend(part_sections[0]["paragraphs"])
@@ -191,11 +179,28 @@ def extract_article_result(
         sections.extend(part_sections)
         images.extend(part.images)
 
-    if not sections:
-        warnings.append("no body text")
+    # Warnings in the order of tests/fixtures/pages/README.md's vocabulary.
+    warnings: list[str] = []
     pager = parse_pager(tree, article_id)
     if pager is not None and pager.count is not None and pager.count != len(pages):
         warnings.append(f"pager announces {pager.count} pages, {len(pages)} given")
+    warnings.extend(bad_reasons)
+    if title_how:
+        warnings.append(f"title from {title_how}")
+    if info is None:
+        warnings.append("no info line")
+    if date is None:
+        warnings.append("no date")
+    elif date_how:
+        warnings.append(f"date from {date_how}")
+    if not trail:
+        warnings.append("no breadcrumb")
+    if body_fallback:
+        warnings.append("body from fallback")
+    if not sections:
+        warnings.append("no body text")
+    warnings.extend(other_warnings)
+    method = "fallback" if title_how or body_fallback else "template"
 
     body_text = "\n\n".join(
         text

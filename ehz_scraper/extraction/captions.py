@@ -20,7 +20,7 @@ _AGENCY = re.compile(
     r"people'?s daily|global times|zhejiang daily|hangzhou daily|zjol|reuters|afp|getty|epa)\b",
     re.I,
 )
-_SHORT_AGENCY = re.compile(r"^(?:CNS|IC|AP|VCG)$")
+_SHORT_AGENCY = re.compile(r"\b(?:CNS|IC|AP|VCG|CFP)\b")
 
 
 def is_credit(inner: str) -> bool:

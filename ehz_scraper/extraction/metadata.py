@@ -161,20 +161,12 @@ def printed_date(tree: etree._Element) -> tuple[str | None, str | None]:
     return None, None
 
 
-def breadcrumb(tree: etree._Element) -> tuple[list[str] | None, str | None]:
-    """(the breadcrumb trail including Home, fallback name or None) or (None, None)."""
+def breadcrumb(tree: etree._Element) -> list[str]:
+    """The breadcrumb trail including Home (`[]` when the page has none)."""
     found = xpaths.BREADCRUMB(tree)
-    how = None
     if not found:
-        for name, selector in xpaths.BREADCRUMB_FALLBACKS:
-            found = selector(tree)
-            if found:
-                how = name
-                break
-    if not found:
-        return None, None
-    trail = [p for p in xpaths.BREADCRUMB_SEPARATOR.split(element_text(found[0])) if p]
-    return (trail or None), how
+        return []
+    return [p for p in xpaths.BREADCRUMB_SEPARATOR.split(element_text(found[0])) if p]
 
 
 def section_of(trail: list[str] | None, title: str | None) -> str | None:

@@ -26,14 +26,8 @@ LINK_CANONICAL = _X(
     "//link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
 )
 TITLE_TAG = _X("//title")
-H1 = _X("//body//h1")
-BREADCRUMB_FALLBACKS = (
-    (
-        "breadcrumb",
-        _X("//*[contains(translate(@class, 'BREADCRUMB', 'breadcrumb'), 'breadcrumb')]"),
-    ),
-    ("crumb", _X("//*[contains(@class, 'crumb') or contains(@id, 'crumb')]")),
-)
+# An <h1> in the body repeats the title; the title fallback wants the one outside it.
+H1 = _X("//body//h1[not(ancestor::*[@id='Content'])]")
 BODY_FALLBACKS = (
     ("articleBody", _X("//*[@itemprop='articleBody']")),
     ("TRS_Editor", _X(f"//div[{_has_class('TRS_Editor')}]")),
