@@ -7,7 +7,7 @@ import codecs
 import pytest
 from lxml import etree
 
-from ehz_scraper.errors import NotAnArticle
+from ehz_scraper.errors import BadURL, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article, extract_article_result
 from ehz_scraper.extraction.body import element_text, parse_pager
 from ehz_scraper.extraction.captions import is_credit, split_caption
@@ -408,3 +408,40 @@ def test_pages_are_not_mutated_and_results_repeat() -> None:
     page = Page(URL, body)
     assert extract_article([page]) == extract_article([page])
     assert page.body == body
+
+
+def test_editor_trailer_dropped_but_editors_note_kept() -> None:
+    record = _record("<p>Editor's note: read this.</p><p>Body.</p><p>Editor: Zhang Yi</p>")
+    assert record["sections"] == [
+        {"heading": None, "paragraphs": ["Editor's note: read this.", "Body."]}
+    ]
+
+
+def test_caption_centred_by_class() -> None:
+    record = _record('<p><img src="a.jpg"/></p><p class="text-center">A caption</p><p>Body.</p>')
+    assert record["images"][0]["caption"] == "A caption"
+    assert record["sections"] == [{"heading": None, "paragraphs": ["Body."]}]
+
+
+def test_breadcrumb_label_removed() -> None:
+    html = PAGE.format(body="<p>x</p>").replace(
+        '<div class="bread">', '<div class="bread">You are here: '
+    )
+    record = extract_article([Page(URL, html.encode())])
+    assert (record["breadcrumb"], record["section"]) == (["Home", "Culture"], "Culture")
+
+
+def test_url_that_is_not_an_article_url_is_refused() -> None:
+    with pytest.raises(BadURL):
+        _record("<p>x</p>", url="https://www.ehangzhou.gov.cn/node_7040.htm")
+
+
+def test_untitled_error_page_with_long_chrome_is_page_not_found() -> None:
+    chrome = "<ul>" + "<li><a href='#'>A link in the site navigation</a></li>" * 80 + "</ul>"
+    html = (
+        f"<html><head><title>eHangzhou</title></head><body>{chrome}"
+        "<div>Sorry, the page does not exist.</div></body></html>"
+    )
+    with pytest.raises(NotAnArticle) as info:
+        extract_article([Page(URL, html.encode())])
+    assert str(info.value) == "page not found"

@@ -81,7 +81,8 @@ def _title(tree: etree._Element, meta: dict[str, str]) -> tuple[str, str | None]
         return title, None
     title, how = fallback_title(tree, meta)
     if title is None:
-        raise NotAnArticle("no title")
+        # Without a title, error wording anywhere on the page says what the page is.
+        raise NotAnArticle("page not found" if looks_not_found(tree, anywhere=True) else "no title")
     return title, how
 
 
@@ -112,7 +113,7 @@ def extract_article_result(
 
     `url` is page 1's URL (else `pages[0].url`, else the page's canonical link or og:url, else
     `url_hint`, e.g. from a file name); `article_id_hint` is used when no URL gives the id.
-    Raises NotAnArticle when page 1 is not an article.
+    Raises NotAnArticle when page 1 is not an article, BadURL when `url` is not an article URL.
     """
     if not pages:
         raise NotAnArticle("no pages")
@@ -121,6 +122,8 @@ def extract_article_result(
     meta = meta_tags(tree)
     title, title_how = _title(tree, meta)
 
+    if url is not None and _canonical_page1(url) is None:
+        raise BadURL(f"not an article URL of the site: {url}")
     page1_url = _canonical_page1(url) or _canonical_page1(pages[0].url)
     if page1_url is None:
         href, _ = canonical_link(tree, meta)

@@ -91,6 +91,9 @@ def _align(el: etree._Element, inherited: bool) -> bool:
         match = xpaths.STYLE_ALIGN.search(style)
         if match:
             return match[1].lower() == "center"
+    cls = el.get("class")
+    if cls and xpaths.CLASS_CENTER.search(cls):
+        return True  # "text-center", "center": the CMS's editor may centre by class
     return inherited or el.tag == "center"
 
 

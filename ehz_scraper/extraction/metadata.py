@@ -166,7 +166,8 @@ def breadcrumb(tree: etree._Element) -> list[str]:
     found = xpaths.BREADCRUMB(tree)
     if not found:
         return []
-    return [p for p in xpaths.BREADCRUMB_SEPARATOR.split(element_text(found[0])) if p]
+    text = xpaths.BREADCRUMB_LABEL.sub("", element_text(found[0]))
+    return [p for p in xpaths.BREADCRUMB_SEPARATOR.split(text) if p]
 
 
 def section_of(trail: list[str] | None, title: str | None) -> str | None:
@@ -188,8 +189,9 @@ def canonical_link(tree: etree._Element, meta: dict[str, str]) -> tuple[str | No
     return None, None
 
 
-def looks_not_found(tree: etree._Element) -> bool:
-    """True when the title, a heading or (on a short page) the text says "page not found"."""
+def looks_not_found(tree: etree._Element, *, anywhere: bool = False) -> bool:
+    """True when the title or a heading says "page not found", or the text does (on a short
+    page, or `anywhere`)."""
     for el in xpaths.NOT_FOUND_AREAS(tree):
         if xpaths.NOT_FOUND.search(element_text(el)):
             return True
@@ -197,4 +199,4 @@ def looks_not_found(tree: etree._Element) -> bool:
     if body is None:
         return False
     text = element_text(body)
-    return len(text) < 2000 and bool(xpaths.NOT_FOUND.search(text))
+    return (anywhere or len(text) < 2000) and bool(xpaths.NOT_FOUND.search(text))

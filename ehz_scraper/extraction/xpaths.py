@@ -76,7 +76,7 @@ WIDGET = re.compile(
 )
 # "Editor: Zhang Yi" trailers (also "(Editor: ...)", "Chief editor: ...", "Edited by ...").
 EDITOR_TRAILER = re.compile(
-    r"^[\[(（]?\s*(?:chief\s+|executive\s+)?(?:editors?|edited by)\b\s*[:：]?", re.I
+    r"^[\[(（]?\s*(?:(?:chief\s+|executive\s+)?editors?\s*[:：]|edited\s+by\b)", re.I
 )
 # Soft 404 wording.
 NOT_FOUND = re.compile(
@@ -99,8 +99,12 @@ INFO_BYLINE = re.compile(r"^(?:by|author|writer|written by|reporter)\s*[:：]?\s
 INFO_SOURCE_LABEL = re.compile(r"^source\s*[:：]\s*", re.I)
 # Breadcrumb separators.
 BREADCRUMB_SEPARATOR = re.compile(r"\s*(?:>>|>|»|›|＞|→)\s*")
+BREADCRUMB_LABEL = re.compile(
+    r"^(?:you are here|current location|location|position)\s*[:：]\s*", re.I
+)
 # Pager links of an article: c_<id>.htm (page 1) and c_<id>_<k>.htm.
 PAGER_HREF = re.compile(r"c_(\d+)(?:_(\d+))?\.html?(?:$|[?#])")
 # Inline style that centres or bolds a block.
 STYLE_ALIGN = re.compile(r"text-align\s*:\s*(\w+)", re.I)
+CLASS_CENTER = re.compile(r"center", re.I)
 STYLE_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
