@@ -90,7 +90,7 @@ def _body(tree: etree._Element, page_url: str | None, page: int) -> tuple[BodyPa
     container, how = find_body(tree)
     if container is None:
         return BodyPart(), None
-    return extract_body(container, base_url=page_url, page=page), how
+    return extract_body(container, base_url=page_url, page=page, strict=how is not None), how
 
 
 def _page_url(page: Page, page1_url: str | None, k: int) -> str | None:

@@ -18,6 +18,8 @@ BLOCK_TAGS = frozenset(
      "dd", "center", "header", "footer", "aside", "nav", "main", "pre", "address", "hr",
      "tr", "td", "th", "tbody", "thead", "tfoot", "caption", "details", "summary"}
 )  # fmt: skip
+# Where article text lives (tests/fixtures/pages/README.md); headings and tables are apart.
+TEXT_CONTAINERS = frozenset({"p", "blockquote", "pre", "figure", "td", "th"})
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BOLD_TAGS = frozenset({"b", "strong"})
 
@@ -107,7 +109,11 @@ def _is_bold(el: etree._Element, inherited: bool) -> bool:
 class _Walker:
     """Turns a body element into a flat stream of lines, images and headings, in document order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, strict: bool = False) -> None:
+        # strict: text counts only inside paragraph-like elements (for a fallback block, where
+        # bare text in <div>s is bylines, dates and widgets rather than the article).
+        self.strict = strict
+        self.text_depth = 0
         self.tokens: list[_Token] = []
         self.runs: list[tuple[str, bool]] = []
         self.block = 0
@@ -116,7 +122,7 @@ class _Walker:
 
     # Lines and blocks
     def add(self, text: str | None, bold: bool) -> None:
-        if text:
+        if text and (self.text_depth or not self.strict):
             self.runs.append((text, bold))
 
     def end_line(self, *, by_br: bool = False) -> None:
@@ -141,6 +147,8 @@ class _Walker:
     def walk_block(self, el: etree._Element, centered: bool, bold: bool) -> None:
         """Walk a block element's content as one block (new blocks for nested block children)."""
         self.start_block(centered)
+        holds_text = el.tag in TEXT_CONTAINERS
+        self.text_depth += holds_text
         self.add(el.text, bold)
         for child in el:
             self.walk(child, centered, bold)
@@ -148,6 +156,7 @@ class _Walker:
                 if self.block_centered != centered:
                     self.start_block(centered)  # text after a nested block: back in our block
                 self.add(child.tail, bold)
+        self.text_depth -= holds_text
         self.start_block(centered)
 
     def walk(self, el: etree._Element, centered: bool, bold: bool) -> None:
@@ -243,9 +252,14 @@ def _resolve(src: str, base: str | None) -> str | None:
         return None
 
 
-def extract_body(container: etree._Element, *, base_url: str | None, page: int) -> BodyPart:
-    """Sections and images of one page's body element (the tree is only read, never changed)."""
-    walker = _Walker()
+def extract_body(
+    container: etree._Element, *, base_url: str | None, page: int, strict: bool = False
+) -> BodyPart:
+    """Sections and images of one page's body element (the tree is only read, never changed).
+
+    `strict` reads text only inside paragraphs, headings, tables and figures (fallback blocks).
+    """
+    walker = _Walker(strict=strict)
     walker.walk_block(container, _align(container, False), False)
     walker.end_line()
     return _assemble(walker.tokens, base_url=base_url, page=page)
