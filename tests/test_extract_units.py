@@ -448,10 +448,12 @@ def test_untitled_error_page_with_long_chrome_is_page_not_found() -> None:
 
 
 UNKNOWN = """<html><head><meta charset="utf-8"><title>West Lake lights up | eHangzhou</title></head>
-<body><header><h1 class="logo">eHangzhou</h1><nav><ul><li><a href="/">Home</a></li></ul></nav></header>
+<body><header><h1 class="logo">eHangzhou</h1>
+<nav><ul><li><a href="/">Home</a></li></ul></nav></header>
 <article><h1>West Lake lights up</h1>
-<div class="meta"><span>By Li Wei</span> <time datetime="2024-09-14T20:00:00Z">Sept 14, 2024</time></div>
-<p>The lake was lit up on Saturday night, drawing thousands of visitors to the causeway.</p>
+<div class="meta"><span>By Li Wei</span>
+<time datetime="2024-09-14T20:00:00Z">Sept 14, 2024</time></div>
+<p>The lake was lit up on Saturday night, drawing crowds to the causeway.</p>
 <h2>Crowds</h2><p>Police said more than 100,000 people came.</p></article>
 <aside><ul><li><a href="x">Another story</a></li></ul></aside></body></html>"""
 
@@ -467,7 +469,7 @@ def test_unknown_template_is_read_by_the_fallbacks() -> None:
         {
             "heading": None,
             "paragraphs": [
-                "The lake was lit up on Saturday night, drawing thousands of visitors to the causeway."
+                "The lake was lit up on Saturday night, drawing crowds to the causeway."
             ],
         },
         {"heading": "Crowds", "paragraphs": ["Police said more than 100,000 people came."]},
