@@ -9,12 +9,13 @@ from lxml import etree
 
 from ehz_scraper.errors import BadURL, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article, extract_article_result
-from ehz_scraper.extraction.body import element_text, parse_pager
+from ehz_scraper.extraction.body import element_text, parse_pager, resolve_src
 from ehz_scraper.extraction.captions import is_credit, split_caption
 from ehz_scraper.extraction.dates import date_from_url, find_date, parse_date
 from ehz_scraper.extraction.decode import decode_html, header_charset, meta_charset
 from ehz_scraper.extraction.metadata import parse_info_text, section_of, strip_site_suffix
 from ehz_scraper.extraction.text import normalize_space
+from ehz_scraper.urls import canonicalize_url
 
 URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 
@@ -484,3 +485,30 @@ def test_unknown_template_is_read_by_the_fallbacks() -> None:
             "body from fallback",
         ],
     }
+
+
+PAGE_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "../../img/attachement/jpg/site48/20210512/1620800000001.jpg",
+        "/img/attachement/png/site48/20210512/1.png",
+        "http://ehangzhou.gov.cn/img/a.jpg",
+        "//www.ehangzhou.gov.cn/img/a.jpg",
+        "HTTPS://EHANGZHOU.GOV.CN/img/a.jpg",
+        "http://img.chinadaily.com.cn/images/a.jpg",
+        "//img.chinadaily.com.cn/images/a.jpg",
+        "a.jpg?x=2&b=1",
+        "/img/a b.jpg",
+        "/img/%7Ea.jpg#frag",
+        "javascript:void(0)",
+    ],
+)
+def test_fast_src_resolution_equals_canonicalize_url(src: str) -> None:
+    try:
+        slow = canonicalize_url(src, PAGE_URL)
+    except BadURL:
+        slow = None
+    assert resolve_src(src, PAGE_URL) == slow

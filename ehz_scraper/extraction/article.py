@@ -22,6 +22,7 @@ from ehz_scraper.extraction.metadata import (
     meta_tags,
     printed_date,
     section_of,
+    template_blocks,
     template_title,
 )
 from ehz_scraper.extraction.page import Page
@@ -71,12 +72,12 @@ def _canonical_page1(url: str | None, base: str | None = None) -> str | None:
     return ref.page1_url if ref is not None else None
 
 
-def _title(tree: etree._Element, meta: dict[str, str]) -> tuple[str, str | None]:
+def _title(tree: etree._Element, blocks: dict, meta: dict[str, str]) -> tuple[str, str | None]:
     """(title, fallback used or None); NotAnArticle when the page is not an article."""
     has_body = bool(xpaths.CONTENT(tree))
     if not has_body and looks_not_found(tree):
         raise NotAnArticle("page not found")
-    title = template_title(tree)
+    title = template_title(blocks)
     if title is not None:
         return title, None
     title, how = fallback_title(tree, meta)
@@ -120,7 +121,8 @@ def extract_article_result(
     first = parse_page(pages[0])
     tree = first.tree
     meta = meta_tags(tree)
-    title, title_how = _title(tree, meta)
+    blocks = template_blocks(tree)
+    title, title_how = _title(tree, blocks, meta)
 
     if url is not None and _canonical_page1(url) is None:
         raise BadURL(f"not an article URL of the site: {url}")
@@ -132,7 +134,7 @@ def extract_article_result(
     article_id = ref.article_id if ref is not None else article_id_hint
 
     # Date: on template pages the info line wins; on others meta tags, then printed text.
-    info = info_line(tree)
+    info = info_line(blocks)
     date = date_text = date_how = None
     if info is not None and info.date:
         date, date_text = info.date, info.date_text
@@ -146,7 +148,7 @@ def extract_article_result(
             date = date_from_url(page1_url)
             date_how = "URL" if date else None
 
-    trail = breadcrumb(tree)
+    trail = breadcrumb(blocks)
 
     # Body, page by page; a section runs on across a page break.
     sections: list[dict] = []
@@ -165,7 +167,7 @@ def extract_article_result(
         else:
             try:
                 parsed = parse_page(page)
-                _title(parsed.tree, meta_tags(parsed.tree))
+                _title(parsed.tree, template_blocks(parsed.tree), meta_tags(parsed.tree))
             except NotAnArticle as exc:
                 bad_pages.append(k)
                 bad_reasons.append(f"page {k} not an article: {exc}")

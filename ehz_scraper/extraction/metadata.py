@@ -38,9 +38,23 @@ def usable_title(text: str | None) -> str | None:
     return text
 
 
-def template_title(tree: etree._Element) -> str | None:
+def template_blocks(tree: etree._Element) -> dict[str, list[etree._Element]]:
+    """The template's title, info and breadcrumb `div`s, by class name, in document order."""
+    found: dict[str, list[etree._Element]] = {
+        xpaths.TITLE_CLASS: [],
+        xpaths.INFO_CLASS: [],
+        xpaths.BREADCRUMB_CLASS: [],
+    }
+    for el in xpaths.TEMPLATE_BLOCKS(tree):
+        for name in el.get("class", "").split():
+            if name in found:
+                found[name].append(el)
+    return found
+
+
+def template_title(blocks: dict[str, list[etree._Element]]) -> str | None:
     """The title in the CMS's `div.con_title`."""
-    for el in xpaths.TITLE(tree):
+    for el in blocks[xpaths.TITLE_CLASS]:
         title = usable_title(element_text(el))
         if title:
             return title
@@ -125,9 +139,9 @@ def parse_info_text(text: str) -> InfoLine:
     return InfoLine(source, normalize_space(byline) or None, date, date_text)
 
 
-def info_line(tree: etree._Element) -> InfoLine | None:
+def info_line(blocks: dict[str, list[etree._Element]]) -> InfoLine | None:
     """The template's info line (`div.info`), without the font-size switcher; None if absent."""
-    found = xpaths.INFO(tree)
+    found = blocks[xpaths.INFO_CLASS]
     if not found:
         return None
     return parse_info_text(element_text(found[0]))
@@ -161,9 +175,9 @@ def printed_date(tree: etree._Element) -> tuple[str | None, str | None]:
     return None, None
 
 
-def breadcrumb(tree: etree._Element) -> list[str]:
+def breadcrumb(blocks: dict[str, list[etree._Element]]) -> list[str]:
     """The breadcrumb trail including Home (`[]` when the page has none)."""
-    found = xpaths.BREADCRUMB(tree)
+    found = blocks[xpaths.BREADCRUMB_CLASS]
     if not found:
         return []
     text = xpaths.BREADCRUMB_LABEL.sub("", element_text(found[0]))
