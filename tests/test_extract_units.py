@@ -8,7 +8,12 @@ import pytest
 from lxml import etree
 
 from ehz_scraper.errors import BadURL, NotAnArticle
-from ehz_scraper.extraction import Page, extract_article, extract_article_result
+from ehz_scraper.extraction import (
+    Page,
+    article_page_urls,
+    extract_article,
+    extract_article_result,
+)
 from ehz_scraper.extraction.body import element_text, parse_pager, resolve_src
 from ehz_scraper.extraction.captions import is_credit, split_caption
 from ehz_scraper.extraction.dates import date_from_url, find_date, parse_date
@@ -287,6 +292,9 @@ def test_section_skips_a_trailing_title() -> None:
 
 # --- pager ---
 
+PAGER_DIV = """<div id="div_currpage"><span class="pagestyle">1</span>
+ <a class="pagestyle" href="c_266285_2.htm">2</a> <a class="pagestyle" href="c_266285_3.htm">3</a>
+ <a class="pagestyle" href="c_266285_2.htm">&gt;</a></div>"""
 PAGER = """<html><body><div id="Content"><p>x</p></div>
 <div id="div_currpage"><span class="pagestyle">1</span>
  <a class="pagestyle" href="c_266285_2.htm">2</a> <a class="pagestyle" href="c_266285_3.htm">3</a>
@@ -512,3 +520,63 @@ def test_fast_src_resolution_equals_canonicalize_url(src: str) -> None:
     except BadURL:
         slow = None
     assert resolve_src(src, PAGE_URL) == slow
+
+
+def test_article_page_urls_for_spiders() -> None:
+    body = PAGE.format(body="<p>x</p>").replace("</body>", PAGER_DIV + "</body>").encode()
+    assert article_page_urls(Page(URL, body)) == [
+        URL,
+        URL.replace(".htm", "_2.htm"),
+        URL.replace(".htm", "_3.htm"),
+    ]
+    assert article_page_urls(Page(None, PAGE.format(body="<p>x</p>").encode()), url=URL) == [URL]
+    with pytest.raises(BadURL):
+        article_page_urls(Page(None, b"<p>x</p>"))
+
+
+def test_info_date_without_label_is_flagged() -> None:
+    assert parse_info_text("Xinhua| 2022-03-09 11:20").labelled is False
+    assert parse_info_text("Xinhua| Updated: 2022-03-09 11:20").labelled is True
+
+
+def _page_bytes(body: str, charset: str = "utf-8") -> bytes:
+    return PAGE.format(body=body).replace('charset="utf-8"', f'charset="{charset}"').encode()
+
+
+def test_latin1_bytes_in_a_page_declared_utf8_are_detected() -> None:
+    body = _page_bytes("<p>café</p>").replace("é".encode(), b"\xe9")
+    record = extract_article([Page(URL, body)])
+    assert record["sections"] == [{"heading": None, "paragraphs": ["café"]}]
+    assert record["extraction"]["warnings"] == ["charset guessed: cp1252"]
+
+
+def test_repair_warnings_10_to_15_in_the_record() -> None:
+    utf8_declared_gbk = _page_bytes("<p>西湖</p>", "gbk")
+    bad_utf8 = _page_bytes("<p>西湖 café</p>").replace("é".encode(), b"\xe9")
+    controls = _page_bytes("<p>a\x00b</p>")
+    unusable = _page_bytes('<p><img src="javascript:void(0)"/></p><p>x</p>')
+    undeclared_gbk = PAGE.format(body="<p>" + "杭州市人民政府门户网站英文版。" * 5 + "</p>")
+    undeclared_gbk = undeclared_gbk.replace('<meta charset="utf-8">', "").encode("gbk")
+    record = extract_article(
+        [
+            Page(URL, utf8_declared_gbk),
+            Page(None, bad_utf8),
+            Page(None, undeclared_gbk),
+            Page(None, controls),
+            Page(None, unusable),
+        ],
+        url=URL,
+    )
+    assert record["extraction"]["warnings"] == [
+        "declared charset gb18030 ignored: the bytes are UTF-8",
+        "page 2: invalid UTF-8 bytes replaced",
+        "page 3: charset guessed: gb18030",
+        "page 4: control characters removed",
+        "page 5: image with unusable src skipped: javascript:void(0)",
+    ]
+    assert record["sections"][0]["paragraphs"][:4] == [
+        "西湖",
+        "西湖 caf\ufffd",
+        "杭州市人民政府门户网站英文版。" * 5,
+        "ab",
+    ]

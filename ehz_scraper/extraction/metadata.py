@@ -88,6 +88,7 @@ class InfoLine:
     byline: str | None
     date: str | None
     date_text: str | None
+    labelled: bool = True  # the date had its "Updated:" label (else it was found in the text)
 
 
 def parse_info_text(text: str) -> InfoLine:
@@ -136,7 +137,8 @@ def parse_info_text(text: str) -> InfoLine:
         others = [f for i, f in enumerate(fields) if i != byline_index]
         if others:
             source = xpaths.INFO_SOURCE_LABEL.sub("", others[0]) or None
-    return InfoLine(source, normalize_space(byline) or None, date, date_text)
+    labelled = date is None or date_text is None or bool(xpaths.INFO_DATE_LABEL.match(date_text))
+    return InfoLine(source, normalize_space(byline) or None, date, date_text, labelled)
 
 
 def info_line(blocks: dict[str, list[etree._Element]]) -> InfoLine | None:
