@@ -580,3 +580,9 @@ def test_repair_warnings_10_to_15_in_the_record() -> None:
         "杭州市人民政府门户网站英文版。" * 5,
         "ab",
     ]
+
+
+def test_xml_declaration_charset() -> None:
+    body = '<?xml version="1.0" encoding="gb2312"?><html><body><p>西湖</p></body></html>'
+    assert meta_charset(body.encode("gbk")) == "gb2312"
+    assert decode_html(body.encode("gbk")).text == body
