@@ -52,6 +52,8 @@ class BodyPart:
 
 def is_widget(el: etree._Element) -> bool:
     """True for share buttons, font-size switchers, pagers and the like (by class or id)."""
+    if not el.attrib:
+        return False  # most elements have no attributes: one check instead of two look-ups
     cls = el.get("class")
     if cls and xpaths.WIDGET.search(cls):
         return True
@@ -87,6 +89,8 @@ def _gather(el: etree._Element, parts: list[str]) -> None:
 
 
 def _align(el: etree._Element, inherited: bool) -> bool:
+    if not el.attrib:
+        return inherited or el.tag == "center"
     align = el.get("align")
     if align:
         return align.strip().lower() == "center"
