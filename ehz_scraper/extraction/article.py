@@ -118,7 +118,8 @@ def extract_article_result(
     """
     if not pages:
         raise NotAnArticle("no pages")
-    if url is not None and _canonical_page1(url) is None:
+    given_url = _canonical_page1(url)
+    if url is not None and given_url is None:
         raise BadURL(f"not an article URL of the site: {url}")
     first = parse_page(pages[0])
     tree = first.tree
@@ -126,7 +127,7 @@ def extract_article_result(
     blocks = template_blocks(tree)
     title, title_how = _title(tree, blocks, meta)
 
-    page1_url = _canonical_page1(url) or _canonical_page1(pages[0].url)
+    page1_url = given_url or _canonical_page1(pages[0].url)
     if page1_url is None:
         href, _ = canonical_link(tree, meta)
         page1_url = _canonical_page1(href, SITE_ORIGIN + "/") or _canonical_page1(url_hint)
