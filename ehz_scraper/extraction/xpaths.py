@@ -13,8 +13,11 @@ def _has_class(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
+# Speed notes: id() uses libxml2's ID table (~1 us, against ~300 us for //*[@id=...] on a
+# 50 KB page); "/descendant::name" beats "//name"; a step that names its element beats
+# "*[predicate]" by far.
+
 # --- Template: the CMS's article page (site-model.md, "Modelled: article page markup") ---
-# ("/descendant::" and id() instead of "//": several times faster on a 50 KB page.)
 # The title, info line and breadcrumb are the `div`s with these classes. One pass collects
 # every classed div and Python sorts them by class token: 2-4x faster than a query per class.
 TITLE_CLASS, INFO_CLASS, BREADCRUMB_CLASS = "con_title", "info", "bread"
@@ -25,7 +28,7 @@ PAGER = _X("id('div_currpage')")
 # --- Fallbacks: generic markup, for pages in a template we have not seen ---
 META = _X("/html/head/meta[@content] | /html/body/meta[@content]")
 LINK_CANONICAL = _X(
-    "//link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
+    "/html/head/link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
 )
 TITLE_TAG = _X("/html/head/title | /html/body/title")
 # An <h1> in the body repeats the title; the title fallback wants the one outside it.
