@@ -586,3 +586,25 @@ def test_xml_declaration_charset() -> None:
     body = '<?xml version="1.0" encoding="gb2312"?><html><body><p>西湖</p></body></html>'
     assert meta_charset(body.encode("gbk")) == "gb2312"
     assert decode_html(body.encode("gbk")).text == body
+
+
+def test_br_before_an_image_does_not_make_the_text_after_it_a_caption() -> None:
+    record = _record('<p>Intro.<br/><img src="a.jpg"/>Text goes on.</p>')
+    assert record["images"][0]["caption"] is None
+    assert record["sections"] == [{"heading": None, "paragraphs": ["Intro.", "Text goes on."]}]
+    record = _record('<p>Intro.<br/><img src="a.jpg"/><br/>The caption</p>')
+    assert record["images"][0]["caption"] == "The caption"
+
+
+def test_info_line_in_spans_with_nbsp() -> None:
+    html = PAGE.format(body="<p>x</p>").replace(
+        '<div class="info">Xinhua| Updated: 2021-05-12 10:31',
+        '<div class="info"><span>By&nbsp;Zhang Yi</span>&nbsp;|&nbsp;<span>chinadaily.com.cn'
+        "</span>&nbsp;|&nbsp;<span>Updated:&nbsp;2021-05-12 10:31</span>",
+    )
+    record = extract_article([Page(URL, html.encode())])
+    assert (record["byline"], record["source"], record["date_text"]) == (
+        "Zhang Yi",
+        "chinadaily.com.cn",
+        "Updated: 2021-05-12 10:31",
+    )

@@ -174,6 +174,7 @@ class _Walker:
             return
         if tag == "img":
             self.end_line()
+            self.after_br = False  # only a <br/> *after* the image separates its caption
             self.tokens.append(_image_token(el, self.block, self.block_centered))
             return
         if tag in HEADING_TAGS:
