@@ -218,13 +218,14 @@ class EhzSpider(scrapy.Spider):
         if ref is None or ref.article_id in self.seen_ids:
             return
         self.seen_ids.add(ref.article_id)
+        page1 = ref.url if ref.page == 1 else ref.page1_url
         capture = ArticleCapture(
             article_id=ref.article_id,
-            url=ref.page1_url,
+            url=page1,
             listing_url=listing_url,
             listing_section=section,
         )
-        state = ArticleState(capture=capture, page_urls={1: ref.page1_url})
+        state = ArticleState(capture=capture, page_urls={1: page1})
         yield self.page_request(state, 1)
 
     def page_request(self, state: ArticleState, page: int) -> Request:
