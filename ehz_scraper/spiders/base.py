@@ -80,6 +80,7 @@ class EhzSpider(scrapy.Spider):
         self.seen_ids: set[int] = set()
         self.known_ids: set[int] = set()
         self.not_due: set[str] = set()
+        self.due_ids: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -90,6 +91,12 @@ class EhzSpider(scrapy.Spider):
         spider.max_article_pages = settings.getint("EHZ_MAX_ARTICLE_PAGES", 50)
         spider.known_ids = spider.archive.known_article_ids()
         spider.not_due = spider.archive.failures_not_due()
+        # An archived article with a page whose failure is due again (an incomplete article)
+        # counts as new, so the walk fetches it again. Needs ArchiveReader.failures_due().
+        due = getattr(spider.archive, "failures_due", None)
+        if due is not None:
+            refs = (parse_article_url(url) for url in due())
+            spider.due_ids = {ref.article_id for ref in refs if ref is not None}
         return spider
 
     def closed(self, reason: str) -> None:
@@ -106,6 +113,8 @@ class EhzSpider(scrapy.Spider):
     def is_known(self, page1_url: str) -> bool:
         """In the archive, or a failure (fetch, not an article) not yet due for a retry."""
         ref = parse_article_url(page1_url)
+        if ref is not None and ref.article_id in self.due_ids:
+            return False
         in_archive = ref is not None and ref.article_id in self.known_ids
         return in_archive or page1_url in self.not_due
 
