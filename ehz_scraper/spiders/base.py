@@ -20,7 +20,6 @@ from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.urls import (
     article_page_url,
-    canonicalize_url,
     parse_article_url,
     to_fetch_url,
 )
@@ -66,11 +65,9 @@ class EhzSpider(scrapy.Spider):
     args: CrawlArgs
 
     def __init__(self, *a: Any, **kwargs: Any) -> None:
-        raw = {k: v for k, v in kwargs.items() if k in self.args_model.model_fields}
-        extra = {k: v for k, v in kwargs.items() if k not in raw}
-        # Scrapy passes its own keyword arguments too (none today); reject every unknown -a.
+        # Every -a value arrives here as a string; an unknown name is an error, not ignored.
         try:
-            self.args = parse_args(self.args_model, {**raw, **extra})
+            self.args = parse_args(self.args_model, kwargs)
         except BadArgument as exc:
             _fail_argument(self.name, exc)
         super().__init__(*a)
@@ -103,9 +100,6 @@ class EhzSpider(scrapy.Spider):
         self.archive.close()
 
     # --- helpers --------------------------------------------------------------------
-
-    def canonical(self, url: str, base: str | None = None) -> str:
-        return canonicalize_url(url, base, mirror=self.mirror)
 
     def fetch_url(self, canonical: str) -> str:
         return to_fetch_url(canonical, self.mirror)
