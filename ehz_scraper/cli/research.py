@@ -84,7 +84,8 @@ def show(article_id, version, page, db_path):
             body = SnapshotCodec(conn).read(row[0])
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
-        out = click.get_binary_stream("stdout")
+        sys.stdout.flush()
+        out = sys.stdout.buffer
         out.write(body)
         out.flush()
         return
@@ -127,7 +128,7 @@ def export(fmt, since, until, output, db_path):
     binary = fmt == "warc"
     target = Path(output) if output else None
     if target is None:
-        stream = nullcontext(click.get_binary_stream("stdout") if binary else sys.stdout)
+        stream = nullcontext(sys.stdout.buffer if binary else sys.stdout)
     elif binary:
         stream = target.open("wb")
     else:

@@ -99,7 +99,8 @@ def search(
             )
         }
     except sqlite3.OperationalError as exc:
-        raise BadArgument(f"bad search query {query!r}: {exc}") from None
+        hint = " (put words with punctuation in double quotes)" if "syntax" in str(exc) else ""
+        raise BadArgument(f"bad search query {query!r}: {exc}{hint}") from None
     return [
         Hit(*rows[aid], rank=rank, snippet=snippets.get(aid, "").replace("\n", " "))
         for aid, rank in ranked
