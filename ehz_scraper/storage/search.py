@@ -67,7 +67,8 @@ def search(
     try:
         if filters:
             ranked = conn.execute(
-                f"SELECT f.rowid, {RANK} AS score FROM articles_fts f JOIN articles a"
+                f"SELECT f.rowid, {RANK} AS score FROM articles_fts f"
+                " CROSS JOIN articles a INDEXED BY articles_filter"
                 " ON a.article_id = f.rowid WHERE articles_fts MATCH :q AND "
                 + " AND ".join(filters)
                 + " ORDER BY score LIMIT :limit",
