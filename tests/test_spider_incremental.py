@@ -9,11 +9,9 @@ import sys
 import threading
 import time
 
-from tests.support.archive_db import article_rows, needs_archive, query
+from tests.support.archive_db import article_rows, query
 from tests.support.crawling import FAST, MANIFEST, ROOT, article, crawl, section_ids
 from tests.support.site_server import SiteServer
-
-pytestmark = needs_archive
 
 NOT_FOUND = 292854
 PAGES = MANIFEST["sections"]["Latest"]["listing_pages"]

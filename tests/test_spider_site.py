@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tests.support.archive_db import article_rows, needs_archive
+from tests.support.archive_db import article_rows
 from tests.support.crawling import MANIFEST, article, crawl, page_paths, section_ids
 from tests.support.site_server import SiteServer
 
@@ -60,7 +60,6 @@ def test_site_records_each_sections_walk(site_run):
         assert fetched == article(article_id)["page_urls"]
 
 
-@needs_archive
 def test_site_archives_every_article(site_run):
     _server, db, _result, _paths = site_run
     rows = article_rows(db)
