@@ -74,7 +74,7 @@ class EhzSpider(scrapy.Spider):
         self.mirror = self.args.mirror
         host = self.args.base_url.split("/")[2].split(":")[0]
         self.allowed_domains = [host] if self.mirror else ["ehangzhou.gov.cn"]
-        self.seen_ids: set[int] = set()
+        self._seen_ids: set[int] = set()
         self.known_ids: set[int] = set()
         self.not_due: set[str] = set()
         self.due: dict[int, str] = {}  # article id -> page-1 URL, for failures due a retry
@@ -93,6 +93,15 @@ class EhzSpider(scrapy.Spider):
         refs = (parse_article_url(url) for url in spider.archive.failures_due())
         spider.due = {ref.article_id: ref.page1_url for ref in refs if ref is not None}
         return spider
+
+    @property
+    def seen_ids(self) -> set[int]:
+        """Article ids this run has requested; kept in the JOBDIR state when there is one,
+        so a resumed backfill does not fetch an article twice."""
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState with -s JOBDIR
+        if state is None:
+            return self._seen_ids
+        return state.setdefault("seen_ids", self._seen_ids)
 
     def closed(self, reason: str) -> None:
         self.archive.close()
