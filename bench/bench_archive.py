@@ -103,11 +103,11 @@ def query_mix(n: int, articles: int) -> list[tuple[str, str, dict]]:
     out = []
     for i in range(n):
         r = rng.random()
-        if r < 0.40:
+        if r < 0.45:
             group, q = "topic word", rng.choice(VOCAB[80:3000])
-        elif r < 0.60:
+        elif r < 0.70:
             group, q = "two words", f"{rng.choice(VOCAB[30:1000])} {rng.choice(VOCAB[30:1000])}"
-        elif r < 0.75:
+        elif r < 0.85:
             words = record(rng.randrange(1, articles), random.Random(i))["body_text"].split()
             k = rng.randrange(len(words) - 2)
             phrase = " ".join(w.strip(".,").lower() for w in words[k : k + 2])
