@@ -46,10 +46,7 @@ def test_mirror_maps_to_site() -> None:
 
 def test_mirror_with_path_prefix() -> None:
     mirror = "http://127.0.0.1:8765/copy/"
-    assert (
-        canonicalize_url("http://127.0.0.1:8765/copy/2021-05/12/c_266285.htm", mirror=mirror)
-        == CANON
-    )
+    assert canonicalize_url("http://127.0.0.1:8765/copy/2021-05/12/c_266285.htm", mirror=mirror) == CANON
     assert to_fetch_url(CANON, mirror) == "http://127.0.0.1:8765/copy/2021-05/12/c_266285.htm"
 
 
@@ -69,8 +66,7 @@ def test_image_url() -> None:
 
 
 @pytest.mark.parametrize(
-    "url",
-    ["", "   ", "javascript:void(0)", "mailto:a@b.c", "http://", "http://a.b:99999/", "a\x00b"],
+    "url", ["", "   ", "javascript:void(0)", "mailto:a@b.c", "http://", "http://a.b:99999/", "a\x00b"]
 )
 def test_bad_urls(url: str) -> None:
     with pytest.raises(BadURL):
