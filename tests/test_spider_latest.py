@@ -187,3 +187,10 @@ def test_latest_on_a_copy_served_under_a_path_prefix(tmp_path):
     for article_id, capture in result.articles.items():
         fetched = [p["url"] for p in capture["pages"]] + [f["url"] for f in capture["failed"]]
         assert fetched == article(article_id)["page_urls"]
+
+
+def test_latest_from_a_home_page_named_by_its_file(server, tmp_path):
+    result = crawl("latest", server.base_url + "index.html", tmp_path / "a.db", "max_pages=1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert set(result.articles) == set(MANIFEST["sections"]["Latest"]["listing_pages"][0])
+    assert server.paths()[:3] == ["/robots.txt", "/index.html", "/node_7040.htm"]
