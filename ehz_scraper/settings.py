@@ -8,6 +8,15 @@ NEWSPIDER_MODULE = "ehz_scraper.spiders"
 
 # --- Archive -------------------------------------------------------------------------
 EHZ_DB = "archive/ehangzhou.db"
+EHZ_BATCH_SIZE = 50  # articles per committed transaction (each article is all-or-nothing)
+EHZ_BATCH_SECONDS = 2.0  # ... or fewer, when the batch has been open this long
+EHZ_DRIFT_FALLBACK_SHARE = 0.2  # more fallback extractions than this share: run `degraded`
+
+ITEM_PIPELINES = {
+    "ehz_scraper.pipelines.ExtractPipeline": 100,
+    "ehz_scraper.pipelines.ValidatePipeline": 200,
+    "ehz_scraper.pipelines.StorePipeline": 300,
+}
 
 # --- Politeness ----------------------------------------------------------------------
 USER_AGENT = (
@@ -27,9 +36,23 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Wait 2 s, 4 s, 8 s ... (at most 60 s, or the server's Retry-After) before each retry.
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "ehz_scraper.middlewares.BackoffRetryMiddleware": 550,
+}
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 opens a code-executing remote-control HTTP endpoint by default: an unattended
+# cron crawl has no use for it.
+REMOTE_CONTROL_ENABLED = False
+
+# --- Navigation limits (traps: a pager that never ends, an article pager gone wild) --------
+EHZ_MAX_LISTING_PAGES = 2000  # per section walk; the live Latest has ~20 items a page
+EHZ_MAX_ARTICLE_PAGES = 50
 
 # Items are whole articles; a few in parallel is plenty and the default of 100 costs throughput.
 CONCURRENT_ITEMS = 4
@@ -38,4 +61,6 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# No 12-line dependency dump at the top of every cron log (and above a bad-argument message).
+LOG_VERSIONS: list[str] = []
 LOGSTATS_INTERVAL = 60.0
