@@ -77,7 +77,9 @@ def test_sharded_ranking_equals_the_single_query(conn, query, filters, monkeypat
     # Every query counts as slow here, so the sharded path runs.
     monkeypatch.setattr(search_module, "FAST_QUERY_SECONDS", 0.0)
     monkeypatch.setattr(search_module, "PROGRESS_STEPS", 1)
-    sharded = search(conn, query, limit=15, workers=3, **filters)
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    fresh = sqlite3.connect(path)  # interrupted even while FTS5 loads its table
+    sharded = search(fresh, query, limit=15, workers=3, **filters)
     assert len(single) == 15
     assert sharded == single
     assert [h.rank for h in single] == sorted(h.rank for h in single)

@@ -141,13 +141,23 @@ def _ranked_here(conn, sql: str, params: dict, limited: bool) -> list | None:
     if not limited:
         return conn.execute(sql, params).fetchall()
     deadline = time.monotonic() + FAST_QUERY_SECONDS
-    conn.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
+    fired = []
+
+    def too_long() -> bool:
+        if time.monotonic() > deadline:
+            fired.append(True)
+            return True
+        return False
+
+    conn.set_progress_handler(too_long, PROGRESS_STEPS)
     try:
         return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "interrupted" not in str(exc):
-            raise
-        return None
+    except sqlite3.OperationalError:
+        # Interrupted (the message varies with where it stopped, e.g. while FTS5 loads its
+        # table); a real error, such as bad syntax, will be raised again by the threads.
+        if fired:
+            return None
+        raise
     finally:
         conn.set_progress_handler(None, 0)
 
