@@ -73,7 +73,11 @@ def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
             [since or "", until or "9999"],
         ).fetchone()
     else:
-        lo, hi = conn.execute("SELECT min(article_id), max(article_id) FROM articles").fetchone()
+        # Two subqueries: SQLite answers a lone min() or max() from the primary key at once,
+        # but scans the whole table for both in one SELECT.
+        lo, hi = conn.execute(
+            "SELECT (SELECT min(article_id) FROM articles), (SELECT max(article_id) FROM articles)"
+        ).fetchone()
     if lo is None:
         return []
     if since:
