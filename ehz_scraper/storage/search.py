@@ -48,7 +48,7 @@ def search(
     sorter (`ORDER BY bm25(...) LIMIT n` keeps only n rows; FTS5's own `ORDER BY rank`
     sorts every match). A word in most articles still costs a bm25 call per match, so on a
     large archive a query still running after FAST_QUERY_SECONDS is run again on `workers`
-    threads (default: the CPU count, at most 4), each over one range of article ids with its
+    threads (default: half the CPUs, at most 4), each over one range of article ids with its
     own connection: FTS5's bm25 takes its statistics from the whole index whatever the rowid
     range, so the merged top n is exactly the single query's. snippet() runs only for the
     rows returned.
@@ -174,7 +174,9 @@ def _db_file(conn: sqlite3.Connection) -> str | None:
 
 
 def _shards(conn, lo: int, hi: int, workers: int | None) -> list[tuple[int, int]]:
-    count = workers if workers is not None else min(MAX_WORKERS, os.cpu_count() or 1)
+    # Half the CPUs by default: the threads only pay when cores are idle (on a busy 2-core
+    # machine the shards took longer than the single query in trials).
+    count = workers if workers is not None else min(MAX_WORKERS, (os.cpu_count() or 1) // 2)
     if count <= 1 or hi - lo < SHARD_MIN_ARTICLES or _db_file(conn) is None:
         return [(lo, hi)]
     step = (hi - lo + count) // count
