@@ -37,3 +37,16 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 60.0
+
+# --- Reliability (lock, exit statuses, drift alarm): see the README's "Running from cron" ---
+# `scrapy crawl` exits 0 finished, 1 failed, 2 bad argument, 3 degraded, 4 interrupted, 75 locked.
+COMMANDS_MODULE = "ehz_scraper.commands"
+EXTENSIONS = {
+    "ehz_scraper.runlock.RunLockExtension": 0,
+    "ehz_scraper.runreport.RunReport": 10,
+}
+EHZ_LOCK = True
+EHZ_LOCK_STALE_AFTER = 3 * 24 * 3600  # seconds; only for a lock from another host
+EHZ_DRIFT_THRESHOLD = 0.2  # share of articles needing fallback or lacking a field => degraded
+EHZ_DRIFT_MIN_ARTICLES = 3
+EHZ_QUIET = False  # -q / -s EHZ_QUIET=1: print only the run summary

@@ -1,4 +1,4 @@
-"""The archive lock: one holder at a time, stale locks recovered, never someone else's lock freed."""
+"""The archive lock: one holder at a time, stale locks recovered, no one else's lock freed."""
 
 from __future__ import annotations
 
