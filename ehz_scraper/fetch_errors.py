@@ -99,6 +99,8 @@ def describe_failure(
 
 
 def _ignored_reason(text: str, request: Any) -> str:
+    if text.startswith("redirect offsite to "):
+        return _one_line(text)  # from OffsiteRedirectMiddleware
     if text == "Forbidden by robots.txt":
         return "disallowed by robots.txt"
     if text == "max redirections reached":

@@ -45,6 +45,10 @@ EXTENSIONS = {
     "ehz_scraper.runlock.RunLockExtension": 0,
     "ehz_scraper.runreport.RunReport": 10,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # Before RedirectMiddleware (600): a redirect off the site becomes a recorded failure.
+    "ehz_scraper.offsite_redirects.OffsiteRedirectMiddleware": 650,
+}
 EHZ_LOCK = True
 EHZ_LOCK_STALE_AFTER = 3 * 24 * 3600  # seconds; only for a lock from another host
 EHZ_DRIFT_THRESHOLD = 0.2  # share of articles needing fallback or lacking a field => degraded
