@@ -1,7 +1,12 @@
-"""Article extraction: raw HTML pages of one article in, one record out (pure functions over lxml)."""
+"""Article extraction: raw pages of one article in, one record out (pure functions over lxml)."""
 
 from __future__ import annotations
 
+from ehz_scraper.extraction.article import (
+    ArticleExtraction,
+    extract_article,
+    extract_article_result,
+)
 from ehz_scraper.extraction.page import Page
 
-__all__ = ["Page"]
+__all__ = ["ArticleExtraction", "Page", "extract_article", "extract_article_result"]

@@ -1,0 +1,240 @@
+"""One article's record from the raw pages of that article (site-model.md, "Record fields")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ehz_scraper.errors import BadURL, NotAnArticle
+from ehz_scraper.extraction import xpaths
+from ehz_scraper.extraction.body import BodyPart, extract_body, find_body, parse_pager
+from ehz_scraper.extraction.dates import date_from_url
+from ehz_scraper.extraction.decode import decode_html
+from ehz_scraper.extraction.metadata import (
+    breadcrumb,
+    canonical_link,
+    fallback_title,
+    info_line,
+    looks_not_found,
+    meta_date,
+    meta_tags,
+    printed_date,
+    section_of,
+    template_title,
+)
+from ehz_scraper.extraction.page import Page
+from ehz_scraper.urls import SITE_ORIGIN, article_page_url, canonicalize_url, parse_article_url
+
+# One parser for every page: comments and processing instructions never reach the walk.
+_PARSER = etree.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+)
+
+
+@dataclass(frozen=True)
+class ArticleExtraction:
+    """An article's record, and the 1-based numbers of its pages that were not article pages."""
+
+    record: dict
+    bad_pages: list[int]
+
+
+@dataclass
+class _Parsed:
+    tree: etree._Element
+    warnings: list[str]
+
+
+def parse_page(page: Page) -> _Parsed:
+    """Decode and parse one page; NotAnArticle for an empty or non-HTML body."""
+    decoded = decode_html(page.body, page.header("Content-Type"))
+    try:
+        root = etree.fromstring(decoded.text.encode("utf-8"), _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None or (root.find("body") is None and not len(root)):
+        raise NotAnArticle("empty body")
+    return _Parsed(root, decoded.warnings)
+
+
+def _canonical_page1(url: str | None, base: str | None = None) -> str | None:
+    """The canonical page-1 URL of an article URL, None when `url` is not one."""
+    if not url:
+        return None
+    try:
+        canonical = canonicalize_url(url, base)
+    except BadURL:
+        return None
+    ref = parse_article_url(canonical)
+    return ref.page1_url if ref is not None else None
+
+
+def _title(tree: etree._Element, meta: dict[str, str]) -> tuple[str, str | None]:
+    """(title, fallback used or None); NotAnArticle when the page is not an article."""
+    has_body = bool(xpaths.CONTENT(tree))
+    if not has_body and looks_not_found(tree):
+        raise NotAnArticle("page not found")
+    title = template_title(tree)
+    if title is not None:
+        return title, None
+    title, how = fallback_title(tree, meta)
+    if title is None:
+        raise NotAnArticle("no title")
+    return title, how
+
+
+def _body(tree: etree._Element, page_url: str | None, page: int) -> tuple[BodyPart, str | None]:
+    container, how = find_body(tree)
+    if container is None:
+        return BodyPart(), None
+    return extract_body(container, base_url=page_url, page=page), how
+
+
+def _page_url(page: Page, page1_url: str | None, k: int) -> str | None:
+    if page.url:
+        try:
+            return canonicalize_url(page.url)
+        except BadURL:
+            pass
+    return article_page_url(page1_url, k) if page1_url else None
+
+
+def extract_article_result(
+    pages: Sequence[Page],
+    *,
+    url: str | None = None,
+    url_hint: str | None = None,
+    article_id_hint: int | None = None,
+) -> ArticleExtraction:
+    """The record of the article whose pages (in order) are `pages`, and which pages were bad.
+
+    `url` is page 1's URL (else `pages[0].url`, else the page's canonical link or og:url, else
+    `url_hint`, e.g. from a file name); `article_id_hint` is used when no URL gives the id.
+    Raises NotAnArticle when page 1 is not an article.
+    """
+    if not pages:
+        raise NotAnArticle("no pages")
+    first = parse_page(pages[0])
+    tree = first.tree
+    meta = meta_tags(tree)
+    title, title_how = _title(tree, meta)
+
+    page1_url = _canonical_page1(url) or _canonical_page1(pages[0].url)
+    if page1_url is None:
+        href, _ = canonical_link(tree, meta)
+        page1_url = _canonical_page1(href, SITE_ORIGIN + "/") or _canonical_page1(url_hint)
+    ref = parse_article_url(page1_url) if page1_url else None
+    article_id = ref.article_id if ref is not None else article_id_hint
+
+    # Date: on template pages the info line wins; on others meta tags, then printed text.
+    info = info_line(tree)
+    date = date_text = date_how = None
+    if info is not None and info.date:
+        date, date_text = info.date, info.date_text
+    else:
+        date, _ = meta_date(meta)
+        date_how = "meta tag"
+        if date is None and info is None:
+            date, date_text = printed_date(tree)
+            date_how = "page text"
+        if date is None:
+            date = date_from_url(page1_url)
+            date_how = "URL" if date else None
+
+    trail = breadcrumb(tree)
+
+    # Body, page by page; a section runs on across a page break.
+    sections: list[dict] = []
+    images: list[dict] = []
+    page_urls: list[str | None] = []
+    bad_pages: list[int] = []
+    bad_reasons: list[str] = []
+    body_fallback = False
+    other_warnings = list(first.warnings)  # outside the README's vocabulary: decoding, image URLs
+    for k, page in enumerate(pages, start=1):
+        page_url = page1_url if k == 1 and page1_url else _page_url(page, page1_url, k)
+        page_urls.append(page_url)
+        prefix = "" if k == 1 else f"page {k}: "
+        if k == 1:
+            page_tree = tree
+        else:
+            try:
+                parsed = parse_page(page)
+                _title(parsed.tree, meta_tags(parsed.tree))
+            except NotAnArticle as exc:
+                bad_pages.append(k)
+                bad_reasons.append(f"page {k} not an article: {exc}")
+                continue
+            page_tree = parsed.tree
+            other_warnings.extend(prefix + w for w in parsed.warnings)
+        part, body_how = _body(page_tree, page_url, k)
+        body_fallback = body_fallback or body_how is not None
+        other_warnings.extend(prefix + w for w in part.warnings)
+        part_sections = part.sections
+        if part_sections and part_sections[0]["heading"] is None and sections:
+            sections[-1]["paragraphs"].extend(part_sections[0]["paragraphs"])
+            part_sections = part_sections[1:]
+        sections.extend(part_sections)
+        images.extend(part.images)
+
+    # Warnings in the order of tests/fixtures/pages/README.md's vocabulary.
+    warnings: list[str] = []
+    pager = parse_pager(tree, article_id)
+    if pager is not None and pager.count is not None and pager.count != len(pages):
+        warnings.append(f"pager announces {pager.count} pages, {len(pages)} given")
+    warnings.extend(bad_reasons)
+    if title_how:
+        warnings.append(f"title from {title_how}")
+    if info is None:
+        warnings.append("no info line")
+    if date is None:
+        warnings.append("no date")
+    elif date_how:
+        warnings.append(f"date from {date_how}")
+    if not trail:
+        warnings.append("no breadcrumb")
+    if body_fallback:
+        warnings.append("body from fallback")
+    if not sections:
+        warnings.append("no body text")
+    warnings.extend(other_warnings)
+    method = "fallback" if title_how or body_fallback else "template"
+
+    body_text = "\n\n".join(
+        text
+        for section in sections
+        for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
+    )
+    record = {
+        "article_id": article_id,
+        "url": page1_url,
+        "page_urls": page_urls,
+        "page_count": len(pages),
+        "title": title,
+        "date": date,
+        "date_text": date_text,
+        "source": info.source if info else None,
+        "byline": info.byline if info else None,
+        "section": section_of(trail, title),
+        "breadcrumb": trail,
+        "sections": sections,
+        "images": images,
+        "body_text": body_text,
+        "extraction": {"method": method, "warnings": warnings},
+    }
+    return ArticleExtraction(record, bad_pages)
+
+
+def extract_article(
+    pages: Sequence[Page],
+    *,
+    url: str | None = None,
+    url_hint: str | None = None,
+    article_id_hint: int | None = None,
+) -> dict:
+    """The record of the article whose pages (in order) are `pages`; see extract_article_result."""
+    return extract_article_result(
+        pages, url=url, url_hint=url_hint, article_id_hint=article_id_hint
+    ).record

@@ -1,0 +1,166 @@
+"""Bytes to text: BOM, HTTP charset, <meta> charset, then detection; never mojibake."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+from ehz_scraper.errors import NotAnArticle
+
+# Labels browsers treat as another, wider encoding (WHATWG Encoding Standard).
+_ALIASES = {
+    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
+    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252",
+    "ascii": "cp1252", "iso8859-1": "cp1252", "utf8": "utf-8", "unicode": "utf-8",
+    "big5": "big5hkscs", "shift_jis": "cp932", "x-sjis": "cp932", "euc-kr": "cp949",
+}  # fmt: skip
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+# Covers <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">.
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_META_SCAN_BYTES = 8192
+# Content types that are certainly not a page (a server may send anything for HTML, so be lenient).
+_NOT_HTML_TYPES = re.compile(
+    r"^\s*(?:image|audio|video|font|model)/|^\s*application/(?:pdf|zip|gzip|x-gzip|json|javascript"
+    r"|x-javascript|msword|vnd\.|x-shockwave-flash|x-tar|x-7z|x-rar|ogg|wasm)",
+    re.I,
+)
+_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"ID3",
+)
+_TAG = re.compile(r"<[A-Za-z!/?]")
+# C0 controls other than tab, LF, CR: libxml2 refuses them and no text contains them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass
+class Decoded:
+    """A page's text, the encoding used to read it, and anything worth a warning."""
+
+    text: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def header_charset(content_type: str | None) -> str | None:
+    """The charset label of a Content-Type header value, as written, or None."""
+    if not content_type:
+        return None
+    match = _HEADER_CHARSET.search(content_type)
+    return match[1] if match else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    """The charset label declared by a <meta> tag near the start of `body`, or None."""
+    match = _META_CHARSET.search(body, 0, _META_SCAN_BYTES)
+    return match[1].decode("ascii", "replace") if match else None
+
+
+def _mostly_utf8(body: bytes) -> tuple[str, int] | None:
+    """The UTF-8 reading with U+FFFD for bad bytes when valid sequences outnumber bad ones."""
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")
+    if bad <= 0:
+        return text, 0
+    non_ascii = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    return (text, bad) if non_ascii >= bad else None
+
+
+def _detect(body: bytes) -> str | None:
+    # Imported here: slow to import, and only undeclared legacy pages need it.
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body).best()
+    return _codec(best.encoding) if best is not None else None
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
+    """The text of an HTML page; raises NotAnArticle for an empty or non-HTML body."""
+    if not body or not body.strip():
+        raise NotAnArticle("empty body")
+    if content_type and _NOT_HTML_TYPES.search(content_type):
+        raise NotAnArticle("not HTML")
+    if body[:64].lstrip().startswith(_MAGIC):
+        raise NotAnArticle("not HTML")
+    warnings: list[str] = []
+    text: str | None = None
+    encoding = ""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            # A byte order mark outranks any declaration (as in browsers).
+            text, encoding = body[len(bom) :].decode(name, "replace"), name
+            break
+    if text is None:
+        declared = [_codec(header_charset(content_type)), _codec(meta_charset(body))]
+        if not body.isascii():
+            # Valid UTF-8 with non-ASCII bytes is practically never legacy-encoded text, while a
+            # wrong declaration is common (servers default to ISO-8859-1): prefer the bytes.
+            try:
+                text, encoding = body.decode("utf-8"), "utf-8"
+            except UnicodeDecodeError:
+                pass
+            else:
+                wrong = [c for c in declared if c and c not in ("utf-8", "cp1252")]
+                if wrong:
+                    warnings.append(f"declared charset {wrong[0]} ignored: the bytes are UTF-8")
+        # A UTF-16/32 label without a BOM is a copy-paste of a meta tag, never the real encoding.
+        usable = (c for c in declared if c and not c.startswith(("utf-16", "utf-32")))
+        for name in dict.fromkeys(usable) if text is None else ():
+            try:
+                text, encoding = body.decode(name), name
+                break
+            except UnicodeDecodeError:
+                continue  # a declaration the bytes contradict: try the next clue
+    if text is None:
+        if body.isascii():
+            text, encoding = body.decode("ascii"), "ascii"
+        else:
+            reading = _mostly_utf8(body)
+            if reading is not None:
+                text, bad = reading
+                encoding = "utf-8"
+                if bad:
+                    warnings.append("invalid UTF-8 bytes replaced")
+            else:
+                detected = _detect(body)
+                if detected is not None:
+                    text, encoding = body.decode(detected, "replace"), detected
+                    warnings.append(f"charset guessed: {detected}")
+                else:
+                    text, encoding = body.decode("utf-8", "replace"), "utf-8"
+                    warnings.append("charset unknown: invalid UTF-8 replaced")
+    if "\x00" in text or _CONTROLS.search(text):
+        if text.count("\x00") > len(text) // 10:
+            raise NotAnArticle("not HTML")
+        text = _CONTROLS.sub("", text)
+        warnings.append("control characters removed")
+    if not text.strip():
+        raise NotAnArticle("empty body")
+    if _TAG.search(text) is None:
+        raise NotAnArticle("not HTML")
+    return Decoded(text, encoding, warnings)

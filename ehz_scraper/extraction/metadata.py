@@ -1,0 +1,200 @@
+"""Article metadata: title, info line (source, byline, date), breadcrumb, canonical URL, dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ehz_scraper.extraction import xpaths
+from ehz_scraper.extraction.body import element_text
+from ehz_scraper.extraction.dates import find_date, parse_date
+from ehz_scraper.extraction.text import normalize_space
+
+
+def meta_tags(tree: etree._Element) -> dict[str, str]:
+    """The page's <meta> values by lower-cased name/property/itemprop (the first of each wins)."""
+    found: dict[str, str] = {}
+    for meta in xpaths.META(tree):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        if key:
+            value = normalize_space(meta.get("content"))
+            if value:
+                found.setdefault(key.strip().lower(), value)
+    return found
+
+
+def strip_site_suffix(title: str) -> str:
+    """`title` without a trailing site name (` - ehangzhou.gov.cn`, `_ehangzhou`, `| eHangzhou`)."""
+    stripped = xpaths.SITE_SUFFIX.sub("", title).strip()
+    return stripped or title
+
+
+def usable_title(text: str | None) -> str | None:
+    """A normalised title, or None when it is empty or only the site's name."""
+    text = normalize_space(text)
+    if not text or xpaths.SITE_NAME.match(text):
+        return None
+    return text
+
+
+def template_title(tree: etree._Element) -> str | None:
+    """The title in the CMS's `div.con_title`."""
+    for el in xpaths.TITLE(tree):
+        title = usable_title(element_text(el))
+        if title:
+            return title
+    return None
+
+
+def fallback_title(tree: etree._Element, meta: dict[str, str]) -> tuple[str | None, str | None]:
+    """(title, where it came from) by the generic strategies, best first."""
+    # 1. og:title, as publishers set it for sharing (it may carry the site suffix too).
+    title = usable_title(strip_site_suffix(meta.get("og:title", "")))
+    if title:
+        return title, "og:title"
+    # 2. the first <h1> that is not the site's logo.
+    for h1 in xpaths.H1(tree):
+        title = usable_title(element_text(h1))
+        if title:
+            return title, "h1"
+    # 3. <title> minus the site suffix.
+    for el in xpaths.TITLE_TAG(tree):
+        title = usable_title(strip_site_suffix(normalize_space(el.xpath("string()"))))
+        if title:
+            return title, "<title>"
+    return None, None
+
+
+@dataclass(frozen=True)
+class InfoLine:
+    """What the info line under the title says."""
+
+    source: str | None
+    byline: str | None
+    date: str | None
+    date_text: str | None
+
+
+def parse_info_text(text: str) -> InfoLine:
+    """Split `By Zhang Yi | chinadaily.com.cn | Updated: 2021-05-12 10:31` into its fields."""
+    fields = [f for f in xpaths.INFO_SEPARATOR.split(text) if f]
+    date = date_text = None
+    date_index: int | None = None
+    date_prefix = ""  # text printed before the date in its own field
+    # The field with the "Updated:" label is the date.
+    for i, f in enumerate(fields):
+        label = xpaths.INFO_DATE_LABEL.search(f)
+        if label:
+            found = find_date(f[label.end() :], at_start=True)
+            if found is not None:
+                date, date_index = found.iso, i
+                date_text = normalize_space(f[label.start() : label.end() + found.end])
+                date_prefix = f[: label.start()]
+                break
+    if date_index is None:
+        # Else a date printed anywhere in the info line, without a label.
+        for i, f in enumerate(fields):
+            found = find_date(f)
+            if found is not None:
+                date, date_index = found.iso, i
+                date_text = f[found.start : found.end]
+                date_prefix = f[: found.start]
+                break
+    byline_index: int | None = None
+    for i, f in enumerate(fields):
+        match = xpaths.INFO_BYLINE.match(f)
+        if match and i != date_index:
+            byline_index = i
+            break
+    byline = None
+    if byline_index is not None:
+        byline = fields[byline_index][xpaths.INFO_BYLINE.match(fields[byline_index]).end() :]
+    elif len(fields) == 3 and date_index == 2:
+        byline_index, byline = 0, fields[0]  # "Zhang Yi | chinadaily.com.cn | Updated: ..."
+    source = None
+    if date_index is not None and date_index > 0 and date_index - 1 != byline_index:
+        source = xpaths.INFO_SOURCE_LABEL.sub("", fields[date_index - 1]) or None
+    elif date_index is not None and normalize_space(date_prefix):
+        # "www.ehangzhou.gov.cn Updated: ..." without a separator.
+        source = xpaths.INFO_SOURCE_LABEL.sub("", normalize_space(date_prefix)) or None
+    elif date_index is None:
+        others = [f for i, f in enumerate(fields) if i != byline_index]
+        if others:
+            source = xpaths.INFO_SOURCE_LABEL.sub("", others[0]) or None
+    return InfoLine(source, normalize_space(byline) or None, date, date_text)
+
+
+def info_line(tree: etree._Element) -> InfoLine | None:
+    """The template's info line (`div.info`), without the font-size switcher; None if absent."""
+    found = xpaths.INFO(tree)
+    if not found:
+        return None
+    return parse_info_text(element_text(found[0]))
+
+
+def meta_date(meta: dict[str, str]) -> tuple[str | None, str | None]:
+    """(ISO date, meta name) from the first date meta tag that parses."""
+    for name in xpaths.DATE_META:
+        value = meta.get(name)
+        if value:
+            iso = parse_date(value)
+            if iso:
+                return iso, name
+    return None, None
+
+
+def printed_date(tree: etree._Element) -> tuple[str | None, str | None]:
+    """(ISO date, date as printed) from a <time> element or a date/info-looking element."""
+    for el in xpaths.DATE_AREAS(tree):
+        if el.tag == "time":
+            iso = parse_date(el.get("datetime", ""))
+            if iso:
+                return iso, element_text(el) or None
+            continue
+        text = element_text(el)
+        if not text or len(text) > 300:
+            continue
+        info = parse_info_text(text)
+        if info.date:
+            return info.date, info.date_text
+    return None, None
+
+
+def breadcrumb(tree: etree._Element) -> list[str]:
+    """The breadcrumb trail including Home (`[]` when the page has none)."""
+    found = xpaths.BREADCRUMB(tree)
+    if not found:
+        return []
+    return [p for p in xpaths.BREADCRUMB_SEPARATOR.split(element_text(found[0])) if p]
+
+
+def section_of(trail: list[str] | None, title: str | None) -> str | None:
+    """The breadcrumb's last item, skipping a trailing item equal to the title."""
+    if not trail:
+        return None
+    items = trail[:-1] if title is not None and trail[-1] == title else trail
+    return items[-1] if items else None
+
+
+def canonical_link(tree: etree._Element, meta: dict[str, str]) -> tuple[str | None, str | None]:
+    """(href, "canonical" or "og:url") as written in the page, or (None, None)."""
+    for link in xpaths.LINK_CANONICAL(tree):
+        href = (link.get("href") or "").strip()
+        if href:
+            return href, "canonical"
+    if meta.get("og:url"):
+        return meta["og:url"], "og:url"
+    return None, None
+
+
+def looks_not_found(tree: etree._Element) -> bool:
+    """True when the title, a heading or (on a short page) the text says "page not found"."""
+    for el in xpaths.NOT_FOUND_AREAS(tree):
+        if xpaths.NOT_FOUND.search(element_text(el)):
+            return True
+    body = tree.find("body")
+    if body is None:
+        return False
+    text = element_text(body)
+    return len(text) < 2000 and bool(xpaths.NOT_FOUND.search(text))
