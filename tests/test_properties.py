@@ -1,13 +1,15 @@
-"""Property-based tests (hypothesis): the URL canonicaliser never breaks its promises."""
+"""Property-based tests (hypothesis): the URL canonicaliser and the date parser keep promises."""
 
 from __future__ import annotations
 
 import string
+from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ehz_scraper.errors import BadURL
+from ehz_scraper.extraction.dates import date_from_url, find_date, parse_date
 from ehz_scraper.urls import canonicalize_url, parse_article_url, to_fetch_url
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -118,3 +120,77 @@ def test_article_urls_keep_their_id_and_page(path: str, host: str, scheme: str) 
     article_id, _, page = name.partition("_")
     assert (ref.article_id, ref.page) == (int(article_id), int(page or 1))
     assert parse_article_url(ref.page1_url).page == 1
+
+
+# --- The date parser (extraction/dates.py) --------------------------------------------------
+
+MONTH_NAMES = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+BEIJING = timezone(timedelta(hours=8))
+dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
+
+
+def _valid_iso(value: str) -> bool:
+    if len(value) == 10:
+        date.fromisoformat(value)
+        return True
+    moment = datetime.fromisoformat(value)
+    return moment.utcoffset() == timedelta(hours=8)
+
+
+@FAST
+@given(st.text(max_size=120))
+@example("Updated: 2021-02-30")
+@example("Updated: 2021-05-12 25:61")
+@example("May 12, 99999999999999999999")
+@example("2021-05-12 10:31 UTC+99")
+def test_date_parser_never_raises_and_returns_iso_or_none(text: str) -> None:
+    for result in (parse_date(text), getattr(find_date(text), "iso", None)):
+        assert result is None or _valid_iso(result)
+
+
+@FAST
+@given(st.text(max_size=120))
+def test_date_parser_is_idempotent(text: str) -> None:
+    once = parse_date(text)
+    if once is not None:
+        assert parse_date(once) == once
+
+
+@FAST
+@given(
+    dates,
+    st.sampled_from(["{b} {d}, {y}", "{y}-{m:02d}-{d:02d}", "{d} {b} {y}", "{b_short}. {d}, {y}"]),
+    st.sampled_from(
+        ["", "Updated: ", "www.ehangzhou.gov.cn| Updated: ", "By Zhang Yi | Xinhua | "]
+    ),
+    st.sampled_from(["", " L M S", "\u00a0", " | chinadaily.com.cn"]),
+)
+def test_printed_dates_parse_to_their_day(day: date, fmt: str, prefix: str, suffix: str) -> None:
+    printed = fmt.format(
+        b=MONTH_NAMES[day.month - 1],
+        b_short=MONTH_NAMES[day.month - 1][:3],
+        d=day.day,
+        m=day.month,
+        y=day.year,
+    )
+    assert parse_date(prefix + printed + suffix) == day.isoformat()
+
+
+@FAST
+@given(dates, st.integers(0, 23), st.integers(0, 59))
+def test_printed_times_are_beijing_time(day: date, hour: int, minute: int) -> None:
+    text = f"Updated: {day.isoformat()} {hour:02d}:{minute:02d}"
+    expected = datetime(day.year, day.month, day.day, hour, minute, tzinfo=BEIJING)
+    assert parse_date(text) == expected.isoformat(timespec="seconds")
+
+
+@FAST
+@given(st.text(max_size=80), dates, st.integers(1, 10**9), st.integers(1, 20))
+def test_date_from_url(junk: str, day: date, article_id: int, page: int) -> None:
+    date_from_url(junk)  # never raises
+    suffix = "" if page == 1 else f"_{page}"
+    url = f"https://www.ehangzhou.gov.cn/{day.year:04d}-{day.month:02d}/{day.day:02d}/c_{article_id}{suffix}.htm"
+    assert date_from_url(url) == day.isoformat()
