@@ -33,6 +33,8 @@ RETRY_BACKOFF_MAX = 60.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "ehz_scraper.middlewares.BackoffRetryMiddleware": 550,
+    # Before RedirectMiddleware (600): a redirect off the site becomes a recorded failure.
+    "ehz_scraper.offsite_redirects.OffsiteRedirectMiddleware": 650,
 }
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
@@ -60,10 +62,6 @@ COMMANDS_MODULE = "ehz_scraper.commands"
 EXTENSIONS = {
     "ehz_scraper.runlock.RunLockExtension": 0,
     "ehz_scraper.runreport.RunReport": 10,
-}
-DOWNLOADER_MIDDLEWARES = {
-    # Before RedirectMiddleware (600): a redirect off the site becomes a recorded failure.
-    "ehz_scraper.offsite_redirects.OffsiteRedirectMiddleware": 650,
 }
 EHZ_LOCK = True
 EHZ_LOCK_STALE_AFTER = 3 * 24 * 3600  # seconds; only for a lock from another host

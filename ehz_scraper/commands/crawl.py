@@ -13,6 +13,14 @@ from ehz_scraper.errors import ArchiveLocked, BadArgument, EhzError
 from ehz_scraper.exitcodes import ExitStatus
 from ehz_scraper.runreport import RunReport
 
+# The lock and the run report are part of what `crawl` promises (exit statuses, no overlap):
+# a `-s EXTENSIONS=...` on the command line replaces the project's dict, so they are put back.
+# Turn them off explicitly with `-s EHZ_LOCK=0`, or by naming them with the value None.
+REQUIRED_EXTENSIONS = {
+    "ehz_scraper.runlock.RunLockExtension": 0,
+    "ehz_scraper.runreport.RunReport": 10,
+}
+
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
@@ -48,6 +56,11 @@ class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        extensions = self.settings.getdict("EXTENSIONS")
+        missing = {k: v for k, v in REQUIRED_EXTENSIONS.items() if k not in extensions}
+        if missing:
+            priority = self.settings.getpriority("EXTENSIONS") or 0
+            self.settings.set("EXTENSIONS", {**extensions, **missing}, priority=priority)
         if opts.quiet:
             self.settings.set("EHZ_QUIET", True, priority="cmdline")
         if self.settings.getbool("EHZ_QUIET") and not opts.logfile:
