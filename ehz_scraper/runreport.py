@@ -8,6 +8,7 @@ from pathlib import Path
 
 from scrapy import signals
 
+from ehz_scraper.items import ListingPage
 from ehz_scraper.runstatus import (
     DEFAULT_DRIFT_MIN_ARTICLES,
     DEFAULT_DRIFT_THRESHOLD,
@@ -98,6 +99,9 @@ class RunReport:
         # Built before the pipelines open the archive: any run row above this id is ours.
         self.baseline_run_id = _max_run_id(self.db_path)
         self.started = time.monotonic()
+        # Counted from the items themselves, so the walk is known even without a run row.
+        self.listing_pages = 0
+        self.links_listed = 0
         self.counts: RunCounts | None = None
         self.verdict: Verdict | None = None
         self.summary: str | None = None
@@ -106,13 +110,21 @@ class RunReport:
     def from_crawler(cls, crawler) -> RunReport:
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         return ext
+
+    def item_scraped(self, item, **kwargs) -> None:
+        if isinstance(item, ListingPage):
+            self.listing_pages += 1
+            self.links_listed += len(item.article_urls)
 
     def spider_closed(self, spider, reason: str) -> None:
         stats = self.crawler.stats
         counts = read_run_counts(self.db_path, spider.name)
         if counts.run_id is not None and counts.run_id <= self.baseline_run_id:
             counts = RunCounts(spider=spider.name)  # the newest row is an earlier run's
+        counts.listing_pages = max(counts.listing_pages, self.listing_pages)
+        counts.links_listed = max(counts.links_listed, self.links_listed)
         counts.requests = stats.get_value("downloader/request_count", 0)
         counts.retries = stats.get_value("retry/count", 0)
         counts.responses_bytes = stats.get_value("downloader/response_bytes", 0)

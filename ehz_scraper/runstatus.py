@@ -88,6 +88,9 @@ def judge_run(
     example = f" (e.g. {counts.first_failures[0][2]})" if counts.first_failures else ""
     if counts.spider in LISTING_SPIDERS and counts.listing_pages == 0:
         return Verdict("failed", (f"no listing page could be walked{example}",))
+    if counts.run_id is None:
+        # No run row: the archive was not written (no store pipeline); only the walk is known.
+        return Verdict("finished", ("no run recorded in the archive",))
     if counts.attempted == 0 and counts.fetch_failures > 0:
         return Verdict(
             "failed", (f"no article could be fetched: {counts.fetch_failures} failed{example}",)

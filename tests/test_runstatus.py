@@ -9,7 +9,7 @@ from ehz_scraper.runstatus import RunCounts, judge_run
 
 
 def counts(**kw) -> RunCounts:
-    base = {"spider": "latest", "listing_pages": 3, "links_listed": 60}
+    base = {"spider": "latest", "run_id": 1, "listing_pages": 3, "links_listed": 60}
     base.update(kw)
     return RunCounts(**base)
 
@@ -91,3 +91,9 @@ def test_threshold_is_a_setting() -> None:
     assert (
         judge_run(counts(new=10, fallback=2), "finished", drift_threshold=0.1).status == "degraded"
     )
+
+
+def test_without_a_run_row_only_the_walk_is_judged() -> None:
+    no_row = counts(run_id=None, new=0, not_articles=0)
+    assert judge_run(no_row, "finished").why == "no run recorded in the archive"
+    assert judge_run(counts(run_id=None, listing_pages=0), "finished").status == "failed"
