@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from http import HTTPStatus
 from typing import Any
 
 from scrapy.exceptions import (
@@ -41,12 +40,8 @@ def _after(request: Any) -> str:
 
 
 def http_status_reason(status: int, request: Any = None, headers: Any = None) -> str:
-    """`HTTP 503 Service Unavailable after 3 retries`; a 429 also says how long to wait."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "unknown status"
-    reason = f"HTTP {status} {phrase}{_after(request)}"
+    """`HTTP 503 after 3 retries`; a 429 also says how long the site asked to wait."""
+    reason = f"HTTP {status}{_after(request)}"
     if status == 429 and headers is not None:
         wait = headers.get(b"Retry-After") if hasattr(headers, "get") else None
         if wait:
