@@ -74,10 +74,13 @@ def describe_failure(
     if isinstance(exc, DownloadTimeoutError | tx_error.TimeoutError | tx_error.TCPTimedOutError):
         return f"timeout{_after(request) or ' (not retried)'}", None
     text = str(exc)
-    if isinstance(exc, DownloadCancelledError) or _MAXSIZE_RE.search(text):
-        found = _MAXSIZE_RE.search(text)
-        size = f" ({found[1]} bytes)" if found else ""
-        return f"exceeded DOWNLOAD_MAXSIZE{size}", None
+    found = _MAXSIZE_RE.search(text)
+    if found:
+        return f"exceeded DOWNLOAD_MAXSIZE ({found[1]} bytes)", None
+    if isinstance(exc, DownloadCancelledError):
+        # Scrapy cancels without a message both for a body that outgrew DOWNLOAD_MAXSIZE
+        # (no Content-Length announced it) and for downloads cut short by a stopping crawl.
+        return "download cancelled: exceeded DOWNLOAD_MAXSIZE, or the crawl was stopping", None
     if isinstance(exc, IgnoreRequest):
         return _ignored_reason(text, request), None
     if isinstance(exc, ResponseDataLossError | ResponseFailed | tx_error.ConnectionLost):

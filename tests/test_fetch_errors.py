@@ -56,6 +56,12 @@ def http_error(status: int, retries: int, headers: dict | None = None) -> HttpEr
             "exceeded DOWNLOAD_MAXSIZE (8388608 bytes) when decompressed",
             None,
         ),
+        (
+            DownloadCancelledError(""),
+            req(0),
+            "download cancelled: exceeded DOWNLOAD_MAXSIZE, or the crawl was stopping",
+            None,
+        ),
         (IgnoreRequest("Forbidden by robots.txt"), req(0), "disallowed by robots.txt", None),
         (
             IgnoreRequest("redirect offsite to http://localhost:8765/x.htm"),

@@ -89,7 +89,10 @@ class FaultServer(SiteServer):
                     finally:
                         self.server.log(self, self._status)
                     return
-                super().do_GET()
+                try:
+                    super().do_GET()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the crawler gave up on this answer (a timeout): nothing to tell it
 
         self.httpd.RequestHandlerClass = Handler
 
