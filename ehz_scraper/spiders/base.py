@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 
 from ehz_scraper import navigation as nav
 from ehz_scraper.errors import BadArgument
-from ehz_scraper.fetch_errors import describe_failure
+from ehz_scraper.fetch_errors import describe_failure, http_status_reason
 from ehz_scraper.items import ArticleCapture, FailedFetch, ListingPage, PageFetch
 from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
@@ -256,8 +256,7 @@ class EhzSpider(scrapy.Spider):
             state.capture.pages.append(self._page_fetch(response, url, page, body=b""))
             self._pages_from_archive(state)
         elif response.status >= 400:
-            retries = response.request.meta.get("retry_times", 0) if response.request else 0
-            reason = f"HTTP {response.status}" + (f" after {retries} retries" if retries else "")
+            reason = http_status_reason(response.status, response.request, response.headers)
             state.capture.failed.append(
                 FailedFetch(
                     url=url, page=page, reason=reason, failed_at=utc_now(), status=response.status
