@@ -109,9 +109,14 @@ class RunReport:
     @classmethod
     def from_crawler(cls, crawler) -> RunReport:
         ext = cls(crawler)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         return ext
+
+    def spider_opened(self, spider) -> None:
+        # Connected now, after the pipelines (built later than extensions) connected theirs:
+        # handlers run in connection order, so this verdict is the last word on the run row.
+        self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def item_scraped(self, item, **kwargs) -> None:
         if isinstance(item, ListingPage):

@@ -83,6 +83,9 @@ def judge_run(
     """
     if close_reason == "shutdown":
         return Verdict("interrupted", ("stopped by a signal before the end",))
+    if close_reason and close_reason.startswith("closespider_"):
+        # A limit set for this run (CLOSESPIDER_PAGECOUNT, ..._TIMEOUT) cut the walk short.
+        return Verdict("interrupted", (f"stopped by a limit: {close_reason}",))
     if close_reason not in (None, "finished"):
         return Verdict("failed", (f"the crawl closed early: {close_reason}",))
     example = f" (e.g. {counts.first_failures[0][2]})" if counts.first_failures else ""

@@ -26,9 +26,15 @@ def counts(**kw) -> RunCounts:
         ),
         (
             counts(new=4),
-            "closespider_errorcount",
+            "closespider_timeout",
+            "interrupted",
+            "stopped by a limit: closespider_timeout",
+        ),
+        (
+            counts(new=0),
+            "home page failed: timeout after 3 retries",
             "failed",
-            "the crawl closed early: closespider_errorcount",
+            "the crawl closed early: home page failed: timeout after 3 retries",
         ),
         (
             counts(
