@@ -20,6 +20,8 @@ from ehz_scraper.runstatus import (
 )
 
 FAILURE_LINES = 5
+# ListingPage stop reasons that leave the rest of a listing unwalked (not a natural end).
+CUT_WALK_REASONS = frozenset({"listing page cap"})
 
 
 def _max_run_id(db_path: Path) -> int:
@@ -102,6 +104,7 @@ class RunReport:
         # Counted from the items themselves, so the walk is known even without a run row.
         self.listing_pages = 0
         self.links_listed = 0
+        self.walks_cut: list[str] = []
         self.counts: RunCounts | None = None
         self.verdict: Verdict | None = None
         self.summary: str | None = None
@@ -122,6 +125,12 @@ class RunReport:
         if isinstance(item, ListingPage):
             self.listing_pages += 1
             self.links_listed += len(item.article_urls)
+            reason = item.stop_reason or ""
+            if reason in CUT_WALK_REASONS or reason.startswith("fetch failed"):
+                # The walk stopped before the listing's end: articles beyond it were not seen.
+                self.walks_cut.append(
+                    f"listing walk of {item.section} cut at page {item.page}: {reason}"
+                )
 
     def spider_closed(self, spider, reason: str) -> None:
         stats = self.crawler.stats
@@ -130,6 +139,7 @@ class RunReport:
             counts = RunCounts(spider=spider.name)  # the newest row is an earlier run's
         counts.listing_pages = max(counts.listing_pages, self.listing_pages)
         counts.links_listed = max(counts.links_listed, self.links_listed)
+        counts.walks_cut = list(self.walks_cut)
         counts.requests = stats.get_value("downloader/request_count", 0)
         counts.retries = stats.get_value("retry/count", 0)
         counts.responses_bytes = stats.get_value("downloader/response_bytes", 0)

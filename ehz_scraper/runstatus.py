@@ -40,6 +40,7 @@ class RunCounts:
     responses_bytes: int = 0
     spider_errors: int = 0
     duration: float | None = None
+    walks_cut: list[str] = field(default_factory=list)  # listing walks a trap or failure cut
     first_failures: list[tuple[str, str, str]] = field(default_factory=list)  # stage, url, reason
 
     @property
@@ -98,7 +99,7 @@ def judge_run(
         return Verdict(
             "failed", (f"no article could be fetched: {counts.fetch_failures} failed{example}",)
         )
-    reasons: list[str] = []
+    reasons: list[str] = list(counts.walks_cut)
     if counts.spider_errors:
         reasons.append(f"{counts.spider_errors} errors in spider callbacks (see the log)")
     if counts.attempted >= drift_min_articles:

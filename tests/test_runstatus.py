@@ -70,6 +70,12 @@ def counts(**kw) -> RunCounts:
             "10 of 31 articles (32%) needed fallback extraction or lacked a required field "
             "(threshold 20%): has the site been redesigned?",
         ),
+        (
+            counts(new=10, walks_cut=["listing walk of Latest cut at page 5: listing page cap"]),
+            "finished",
+            "degraded",
+            "listing walk of Latest cut at page 5: listing page cap",
+        ),
         # At the threshold exactly is not drift; 1 soft 404 in an incremental run is no alarm.
         (counts(new=10, fallback=2), "finished", "finished", "all went well"),
         (counts(not_articles=1), "finished", "finished", "all went well"),
