@@ -130,3 +130,9 @@ def problems(db: Path) -> list[str]:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def article_row(db: Path, article_id: int) -> dict[str, Any]:
+    with connect(db) as conn:
+        row = conn.execute("SELECT * FROM articles WHERE article_id = ?", [article_id]).fetchone()
+    return dict(row) if row else {}

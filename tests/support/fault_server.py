@@ -13,6 +13,7 @@ misbehaves, everything else is served from tests/fixtures/site/ as in a clean cr
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 import time
@@ -89,10 +90,9 @@ class FaultServer(SiteServer):
                     finally:
                         self.server.log(self, self._status)
                     return
-                try:
+                # The crawler may give up on an answer (a timeout): nothing left to tell it.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     super().do_GET()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the crawler gave up on this answer (a timeout): nothing to tell it
 
         self.httpd.RequestHandlerClass = Handler
 
