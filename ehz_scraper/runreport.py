@@ -150,7 +150,8 @@ class RunReport:
         )
         summary = format_summary(counts, verdict, self.db_path)
         if counts.run_id is not None:
-            record_verdict(self.db_path, counts.run_id, verdict, summary)
+            locked = self.crawler.settings.getbool("EHZ_LOCK", True)
+            record_verdict(self.db_path, counts.run_id, verdict, summary, locked=locked)
         stats.set_value("ehz/status", verdict.status)
         stats.set_value("ehz/why", verdict.why)
         self.counts, self.verdict, self.summary = counts, verdict, summary

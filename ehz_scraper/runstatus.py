@@ -205,8 +205,14 @@ def _scalar(conn: sqlite3.Connection, sql: str, run_id: int | None) -> int:
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
-def record_verdict(db_path: str | Path, run_id: int, verdict: Verdict, summary: str) -> None:
-    """Write the verdict into the run's row (status and summary), in its own short transaction."""
+def record_verdict(
+    db_path: str | Path, run_id: int, verdict: Verdict, summary: str, *, locked: bool = True
+) -> None:
+    """Write the verdict into the run's row (status and summary), in its own short transaction.
+
+    Under the archive lock no other crawl can be running, so an earlier run still marked
+    `running` was killed: it is marked `interrupted` (its walk covers no completed ground).
+    """
     conn = sqlite3.connect(db_path, timeout=30)
     try:
         with conn:
@@ -214,5 +220,12 @@ def record_verdict(db_path: str | Path, run_id: int, verdict: Verdict, summary: 
                 "UPDATE runs SET status = ?, summary = ? WHERE id = ?",
                 [verdict.status, summary, run_id],
             )
+            if locked:
+                conn.execute(
+                    "UPDATE runs SET status = 'interrupted', summary = coalesce(summary,"
+                    " 'killed before it finished (found by a later run)')"
+                    " WHERE status = 'running' AND id < ?",
+                    [run_id],
+                )
     finally:
         conn.close()
