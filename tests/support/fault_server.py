@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import sys
 import threading
 import time
 from collections import Counter
@@ -95,6 +96,15 @@ class FaultServer(SiteServer):
                     super().do_GET()
 
         self.httpd.RequestHandlerClass = Handler
+        quiet_errors = (BrokenPipeError, ConnectionResetError)
+        print_error = self.httpd.handle_error
+
+        def handle_error(request, client_address) -> None:
+            # A crawler killed or timed out mid-answer is what these tests do on purpose.
+            if not isinstance(sys.exc_info()[1], quiet_errors):
+                print_error(request, client_address)
+
+        self.httpd.handle_error = handle_error
 
     def hits(self, path: str) -> int:
         """How many requests the path received."""
