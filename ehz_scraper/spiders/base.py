@@ -78,7 +78,7 @@ class EhzSpider(scrapy.Spider):
         self.mirror = self.args.mirror
         host = self.args.base_url.split("/")[2].split(":")[0]
         self.allowed_domains = [host] if self.mirror else ["ehangzhou.gov.cn"]
-        self.seen_ids: set[int] = set()
+        self._seen_ids: set[int] = set()
         self.known_ids: set[int] = set()
         self.not_due: set[str] = set()
 
@@ -95,6 +95,15 @@ class EhzSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         self.archive.close()
+
+    @property
+    def seen_ids(self) -> set[int]:
+        """Article ids this run has requested. Kept in `self.state`, which Scrapy saves in
+        JOBDIR, so a resumed backfill does not fetch an article listed in two sections twice."""
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState at spider_opened
+        if state is None:
+            return self._seen_ids
+        return state.setdefault("seen_ids", self._seen_ids)
 
     # --- helpers --------------------------------------------------------------------
 
