@@ -244,3 +244,20 @@ def test_interrupted_crawl_exits_4(tmp_path: Path) -> None:
         "why: stopped by a signal before the end",
     ]
     assert ac.last_run(db)["status"] == "interrupted"
+
+
+@pytest.mark.parametrize("kind", ["folder", "not-a-database", "uncreatable"])
+def test_unusable_archive_path_is_one_line(tmp_path: Path, kind: str) -> None:
+    if kind == "folder":
+        db, expected = tmp_path, f"ehz: cannot use the archive {tmp_path}: "
+    elif kind == "not-a-database":
+        db = tmp_path / "junk.db"
+        db.write_text("not a database")
+        expected = f"ehz: cannot use the archive {db}: file is not a database"
+    else:
+        db = Path("/proc/no-such-folder/a.db")
+        expected = "ehz: cannot create the archive folder /proc/no-such-folder: "
+    done = run(scrapy_crawl("latest", "http://127.0.0.1:9/", db, "-q"))
+    assert done.returncode == 1
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(expected), done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -110,6 +111,10 @@ class Command(ScrapyCrawl):
             self._fail(ExitStatus.USAGE, f"bad argument: {_one_line(error)}")
         elif isinstance(error, EhzError):
             self._fail(ExitStatus.FAILED, _one_line(error))
+        elif isinstance(error, sqlite3.Error | OSError):
+            # The archive (EHZ_DB) is not a database, unreadable, or its folder unwritable.
+            db = self.settings.get("EHZ_DB") if self.settings is not None else "?"
+            self._fail(ExitStatus.FAILED, f"cannot use the archive {db}: {_one_line(error)}")
         else:
             import traceback
 
