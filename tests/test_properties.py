@@ -194,3 +194,13 @@ def test_date_from_url(junk: str, day: date, article_id: int, page: int) -> None
     suffix = "" if page == 1 else f"_{page}"
     url = f"https://www.ehangzhou.gov.cn/{day.year:04d}-{day.month:02d}/{day.day:02d}/c_{article_id}{suffix}.htm"
     assert date_from_url(url) == day.isoformat()
+
+
+@FAST
+@given(st.integers(2**63, 10**40), st.integers(1, 10**30))
+def test_article_ids_beyond_sqlite_are_not_articles(article_id: int, page: int) -> None:
+    url = f"https://www.ehangzhou.gov.cn/2025-01/01/c_{article_id}.htm"
+    assert parse_article_url(url) is None
+    assert (
+        parse_article_url(f"https://www.ehangzhou.gov.cn/2025-01/01/c_1_{article_id}.htm") is None
+    )
