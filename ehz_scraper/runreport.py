@@ -105,6 +105,7 @@ class RunReport:
         self.listing_pages = 0
         self.links_listed = 0
         self.walks_cut: list[str] = []
+        self.item_errors = 0
         self.counts: RunCounts | None = None
         self.verdict: Verdict | None = None
         self.summary: str | None = None
@@ -114,12 +115,17 @@ class RunReport:
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
         return ext
 
     def spider_opened(self, spider) -> None:
         # Connected now, after the pipelines (built later than extensions) connected theirs:
         # handlers run in connection order, so this verdict is the last word on the run row.
         self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def item_error(self, item, **kwargs) -> None:
+        # An exception escaped the pipelines: that item is in neither `articles` nor `failures`.
+        self.item_errors += 1
 
     def item_scraped(self, item, **kwargs) -> None:
         if isinstance(item, ListingPage):
@@ -144,6 +150,7 @@ class RunReport:
         counts.retries = stats.get_value("retry/count", 0)
         counts.responses_bytes = stats.get_value("downloader/response_bytes", 0)
         counts.spider_errors = stats.get_value("spider_exceptions/count", 0)
+        counts.item_errors = self.item_errors
         counts.duration = time.monotonic() - self.started
         verdict = judge_run(
             counts, reason, drift_threshold=self.threshold, drift_min_articles=self.min_articles

@@ -39,6 +39,7 @@ class RunCounts:
     retries: int = 0
     responses_bytes: int = 0
     spider_errors: int = 0
+    item_errors: int = 0  # items an exception in the pipelines lost (in no table)
     duration: float | None = None
     walks_cut: list[str] = field(default_factory=list)  # listing walks a trap or failure cut
     first_failures: list[tuple[str, str, str]] = field(default_factory=list)  # stage, url, reason
@@ -102,6 +103,8 @@ def judge_run(
     reasons: list[str] = list(counts.walks_cut)
     if counts.spider_errors:
         reasons.append(f"{counts.spider_errors} errors in spider callbacks (see the log)")
+    if counts.item_errors:
+        reasons.append(f"{counts.item_errors} items lost to errors in the pipelines (see the log)")
     if counts.attempted >= drift_min_articles:
         if counts.links_listed > 0 and counts.extracted == 0:
             reasons.append(

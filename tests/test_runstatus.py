@@ -76,6 +76,12 @@ def counts(**kw) -> RunCounts:
             "degraded",
             "listing walk of Latest cut at page 5: listing page cap",
         ),
+        (
+            counts(new=10, item_errors=1),
+            "finished",
+            "degraded",
+            "1 items lost to errors in the pipelines (see the log)",
+        ),
         # At the threshold exactly is not drift; 1 soft 404 in an incremental run is no alarm.
         (counts(new=10, fallback=2), "finished", "finished", "all went well"),
         (counts(not_articles=1), "finished", "finished", "all went well"),
