@@ -25,6 +25,7 @@ from tests.support.fault_server import Fault, FaultServer
 
 pytestmark = needs_archive
 
+SITE = "https://www.ehangzhou.gov.cn"
 SITE_DIR = Path(__file__).parent / "fixtures" / "site"
 # Fast: a short timeout and no backoff; RETRY_TIMES=3 and DOWNLOAD_MAXSIZE (8 MiB) as in
 # production.
@@ -49,6 +50,34 @@ class Case:
     failure: Callable[[int], tuple[str, str]] | None  # (stage, reason); None: it recovers
     hits: int  # requests the path receives: retries are bounded
     archived: str = "no"  # "no", "same" (as in the clean crawl), "incomplete", "as received"
+
+
+def _fixture(path: str) -> bytes:
+    return (SITE_DIR / path.lstrip("/")).read_bytes()
+
+
+# Malformed links among the real ones on listing page 3: none may break the walk.
+BAD_LINKS = b"".join(
+    b'<li><a href="' + href + b'">bad link</a></li>'
+    for href in (
+        b"http://[::1/2025-01/01/c_1.htm",
+        b"javascript:void(0)",
+        b"http://www.ehangzhou.gov.cn:99999/2025-01/01/c_2.htm",
+        b"2025-01/01/c_3\x00.htm",
+        b"//" + b"a" * 5000 + b".htm",
+        b"2025-13/45/c_99999999999999999999999999.htm",
+        b"mailto:someone@example.org",
+    )
+)
+LISTING_3 = _fixture("/node_7040_3.htm").replace(
+    b'<ul class="list">', b'<ul class="list">' + BAD_LINKS
+)
+NUL_PAGE = _fixture(path_of(292828)).replace(b"<p>", b"<p>\x00", 3)
+BAD_UTF8_PAGE = _fixture(path_of(292808)).replace(b"<p>", b"<p>\xff\xfe\xc3\x28", 3)
+LONG_TITLE = ("Hangzhou " * 20000).strip()
+LONG_TITLE_PAGE = _fixture(path_of(292792)).replace(
+    MANIFEST["articles"]["292792"]["title"].encode(), LONG_TITLE.encode()
+)
 
 
 def _offsite(port: int) -> str:
@@ -153,6 +182,23 @@ CASES: dict[str, Case] = {
         1,
         "same",
     ),
+    "malformed-links-on-a-listing-page": Case(
+        None, "/node_7040_3.htm", lambda p: Fault("body", body=LISTING_3), None, 1
+    ),
+    "nul-bytes-in-a-page": Case(
+        292828, path_of(292828), lambda p: Fault("body", body=NUL_PAGE), None, 1, "cleaned"
+    ),
+    "invalid-utf-8-in-a-page": Case(
+        292808, path_of(292808), lambda p: Fault("body", body=BAD_UTF8_PAGE), None, 1, "cleaned"
+    ),
+    "absurdly-long-title": Case(
+        292792,
+        path_of(292792),
+        lambda p: Fault("body", body=LONG_TITLE_PAGE),
+        None,
+        1,
+        "long title",
+    ),
 }
 AFFECTED = {c.article for c in CASES.values() if c.article and c.archived != "same"}
 
@@ -199,7 +245,7 @@ def test_fault(name: str, clean: Crawl, faulty: Crawl) -> None:
     case = CASES[name]
     port = faulty.server.port
     failures = ac.failures(faulty.db)
-    failed_url = "https://www.ehangzhou.gov.cn" + case.path
+    failed_url = SITE + case.path
     if case.failure is None:
         assert failed_url not in failures
     else:
@@ -218,6 +264,16 @@ def test_fault(name: str, clean: Crawl, faulty: Crawl) -> None:
         assert records[case.article]["page_urls"] == [
             u for k, u in enumerate(reference[case.article]["page_urls"], 1) if k != 3
         ]
+    elif case.archived == "cleaned":
+        # Stored byte-exact; the record is the clean one, but for the junk bytes' traces.
+        assert ac.snapshot_bytes(faulty.db, failed_url) == case.fault(port).body
+        record, ref = records[case.article], reference[case.article]
+        assert record["title"] == ref["title"]
+        assert "\x00" not in record["body_text"]
+        assert len(record["sections"]) == len(ref["sections"])
+    elif case.archived == "long title":
+        assert records[case.article]["title"] == LONG_TITLE
+        assert ac.article_row(faulty.db, case.article)["title"] == LONG_TITLE
     elif case.archived == "as received":
         page = (SITE_DIR / case.path.lstrip("/")).read_bytes()
         assert ac.snapshot_bytes(faulty.db, failed_url) == page[: int(len(page) * 0.6)]
@@ -243,6 +299,10 @@ def test_the_run_says_what_happened(clean: Crawl, faulty: Crawl) -> None:
     assert run["articles_new"] == ref["articles_new"] - lost
     assert run["articles_incomplete"] == ref["articles_incomplete"] + 1  # page 3 of 7
     assert run["articles_failed"] == ref["articles_failed"] + lost
+    # Nothing else failed: the malformed links were skipped, the odd bytes extracted.
+    port = faulty.server.port
+    expected = {SITE + c.path: c.failure(port) for c in CASES.values() if c.failure}
+    assert ac.failures(faulty.db) == {**ac.failures(clean.db), **expected}
     lines = faulty.result.stdout.splitlines()
     assert lines[0] == "ehz crawl latest: finished (exit 0)"
     assert ac.problems(faulty.db) == []
