@@ -34,12 +34,6 @@ DELAY = 0.02
 SETTINGS = {**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
 
 
-def has_verify() -> bool:
-    from ehz_scraper.cli import main
-
-    return "verify" in getattr(main, "commands", {})
-
-
 def crawl_cmd(base_url: str, db: Path, batch: int) -> list[str]:
     cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-q", "-a", f"base_url={base_url}"]
     cmd += ["-a", "mode=full"]
@@ -97,21 +91,20 @@ def test_kill_9_then_rerun(trial: int, reference: dict, tmp_path: Path) -> None:
             with ac.connect(db) as conn:
                 held = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
             print(f"{note}: the archive held {held} whole articles")  # for the closing note
-            if has_verify():
-                verify = subprocess.run(
-                    [
-                        sys.executable,
-                        "-c",
-                        "from ehz_scraper.cli import main; main()",
-                        "verify",
-                        "--db",
-                        str(db),
-                    ],  # fmt: skip
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                )
-                assert verify.returncode == 0, f"{note}: {verify.stdout}{verify.stderr}"
+            verify = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from ehz_scraper.cli import main; main()",
+                    "verify",
+                    "--db",
+                    str(db),
+                ],  # fmt: skip
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
+            assert verify.returncode == 0, f"{note}: {verify.stdout}{verify.stderr}"
         rerun = subprocess.run(
             crawl_cmd(server.base_url, db, batch), cwd=ROOT, capture_output=True, text=True
         )
