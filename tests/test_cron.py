@@ -221,6 +221,28 @@ def test_a_redesign_raises_the_drift_alarm(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stdout
 
 
+def test_a_javascript_redesign_raises_the_no_article_alarm(tmp_path: Path) -> None:
+    """Article pages turned into an empty shell filled by JavaScript: nothing extractable."""
+    site = tmp_path / "site"
+    shutil.copytree(SITE_DIR, site)
+    for page in site.rglob("c_*.htm"):
+        html = page.read_bytes()
+        head = html[: html.index(b"<body>")]
+        page.write_bytes(head + b'<body><div id="app"></div><script src="/app.js"></script></body>')
+    db = tmp_path / "a.db"
+    with FaultServer(site) as server:
+        done = run(scrapy_crawl("latest", server.base_url, db, "-q"))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.stdout.splitlines()[:2] == [
+        "ehz crawl latest: degraded (exit 3)",
+        "why: listing pages yielded 27 links but none of the 27 articles fetched could be "
+        "extracted (1 not an article, 26 missing a required field): has the site been "
+        "redesigned?",
+    ]
+    assert ac.records(db) == {}
+    assert ac.last_run(db)["status"] == "degraded"
+
+
 def test_interrupted_crawl_exits_4(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with FaultServer() as server:
