@@ -14,7 +14,6 @@ from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.items import ArticleCapture, ListingPage
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
-from ehz_scraper.storage.snapshots import SnapshotCodec
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,6 @@ class ExtractPipeline:
     def __init__(self, db_path: str) -> None:
         self.db_path = db_path
         self.reader: ArchiveReader | None = None
-        self._codec: SnapshotCodec | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -62,23 +60,13 @@ class ExtractPipeline:
         if self.reader is not None:
             self.reader.close()
 
-    def _stored_body(self, url: str) -> bytes | None:
-        assert self.reader is not None
-        last = self.reader.last_fetch(url)
-        conn = self.reader._db()
-        if last is None or conn is None:
-            return None
-        if self._codec is None:
-            self._codec = SnapshotCodec(conn)
-        return self._codec.read(last["snapshot_hash"])
-
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, ArticleCapture) or item.failure is not None:
             return item
         pages = []
         for fetch in item.pages:
             if fetch.status == 304 and not fetch.body:
-                body = self._stored_body(fetch.url)
+                body = self.reader.last_body(fetch.url)
                 if body is None:
                     return _fail(
                         item, "fetch", f"304 not modified but no stored copy of {fetch.url}"
