@@ -11,7 +11,7 @@ from lxml.etree import ParserError
 
 from ehz_scraper import nav_xpaths as X
 from ehz_scraper.errors import BadURL
-from ehz_scraper.urls import canonicalize_url, is_site_url, parse_article_url
+from ehz_scraper.urls import ArticleRef, canonicalize_url, is_site_url, parse_article_url
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 _HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
@@ -31,7 +31,12 @@ class ListingLinks:
     """The articles a listing page lists, in order, and which selector found them."""
 
     urls: list[str]  # canonical page-1 URLs, newest first, each once
-    selector: int  # index into LISTING_ITEMS; len(LISTING_ITEMS) = the anywhere fallback; -1 none
+    selector: int  # which strategy found them (see listing_articles); -1 when none matched
+
+    @property
+    def fallback(self) -> bool:
+        """True when no list container was found and a generic fallback found the links."""
+        return self.selector >= len(X.LISTING_CONTAINERS)
 
 
 def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
@@ -63,8 +68,17 @@ def _links(
         except BadURL:
             continue  # a malformed href on a page is the page's problem, not a link
         if is_site_url(url):
-            found.append(Link(clean_text(anchor.text_content()), url))
+            found.append(Link(_anchor_text(anchor), url))
     return found
+
+
+def _anchor_text(anchor: lxml.html.HtmlElement) -> str:
+    """The link's text; an image link's alt text or the link's title when it has none."""
+    text = clean_text(anchor.text_content())
+    if not text:
+        alts = anchor.xpath(".//img/@alt")
+        text = clean_text(anchor.get("title") or (alts[0] if alts else ""))
+    return text
 
 
 def nav_links(tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = None) -> list[Link]:
@@ -85,29 +99,61 @@ def nav_links(tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = N
 def find_section(
     tree: lxml.html.HtmlElement, name: str, page_url: str, mirror: str | None = None
 ) -> Link | None:
-    """The navigation link whose text is `name` (case- and space-insensitive), else None."""
+    """The navigation link whose text is `name` (case- and space-insensitive), else None.
+
+    An exact match anywhere in the navigation wins; failing that, a link whose text starts
+    with the name as a whole word ("Latest News" for "Latest").
+    """
     wanted = clean_text(name).casefold()
-    for xpath in X.NAV_LINKS:
-        for link in _links(tree, xpath, page_url, mirror):
-            if link.text.casefold() == wanted:
-                return link
+    candidates = [link for xpath in X.NAV_LINKS for link in _links(tree, xpath, page_url, mirror)]
+    for link in candidates:
+        if link.text.casefold() == wanted:
+            return link
+    for link in candidates:
+        if link.text.casefold().startswith(wanted + " ") and parse_article_url(link.url) is None:
+            return link
     return None
 
 
 def listing_articles(
     tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = None
 ) -> ListingLinks:
-    """The articles a listing page lists (page-1 URLs, in order): the list first, then anywhere."""
-    selectors = (*X.LISTING_ITEMS, X.LISTING_ITEMS_ANYWHERE)
-    for index, xpath in enumerate(selectors):
-        urls = []
-        for link in _links(tree, xpath, page_url, mirror):
-            ref = parse_article_url(link.url)
-            if ref is not None:
-                urls.append(ref.page1_url)
-        if urls:
+    """The articles a listing page lists (page-1 URLs, in order): the list first, then fallbacks.
+
+    `selector` is the index of the strategy that answered: 0.. for LISTING_CONTAINERS, then
+    LISTING_ITEMS_FALLBACK after them; -1 when nothing matched at all.
+    """
+    for index, container_xpath in enumerate(X.LISTING_CONTAINERS):
+        containers = tree.xpath(container_xpath)
+        if containers:
+            urls = [
+                u
+                for c in containers
+                for u in _article_links(c, X.LISTING_ITEMS_IN_CONTAINER, page_url, mirror)
+            ]
             return ListingLinks(list(dict.fromkeys(urls)), index)
+    for offset, xpath in enumerate(X.LISTING_ITEMS_FALLBACK):
+        urls = _article_links(tree, xpath, page_url, mirror)
+        if urls:
+            return ListingLinks(list(dict.fromkeys(urls)), len(X.LISTING_CONTAINERS) + offset)
     return ListingLinks([], -1)
+
+
+def _article_links(
+    root: lxml.html.HtmlElement, xpath: str, page_url: str, mirror: str | None
+) -> list[str]:
+    """Page-1 URLs of the article links an XPath selects under `root`, in order."""
+    urls = []
+    for link in _links(root, xpath, page_url, mirror):
+        ref = parse_article_url(link.url)
+        if ref is not None:
+            urls.append(_page1(ref))
+    return urls
+
+
+def _page1(ref: ArticleRef) -> str:
+    """Page 1's URL: the link itself when it is page 1 (keeps a .html suffix as the site has it)."""
+    return ref.url if ref.page == 1 else ref.page1_url
 
 
 def next_listing_page(
@@ -122,12 +168,19 @@ def next_listing_page(
             if link.url != here and parse_article_url(link.url) is None
         ]
         for link in links:
-            if link.text.casefold() in X.NEXT_LINK_TEXTS:
+            if _is_next(link.text):
                 return link.url
         for link in links:
             if _NUMBER.match(link.text) and int(link.text) == current + 1:
                 return link.url
     return None
+
+
+def _is_next(text: str) -> bool:
+    """ "Next", "Next >", "next page »", ">", ">>", "下一页": a pager's next-page link."""
+    text = text.casefold()
+    core = text.strip(X.NEXT_ARROWS + " ")
+    return core in X.NEXT_LINK_WORDS or (not core and bool(text))
 
 
 def article_pages(

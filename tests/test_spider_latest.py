@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.archive_db import article_rows, needs_archive, open_failure_urls, query
+from tests.support.archive_db import article_rows, open_failure_urls, query
 from tests.support.crawling import MANIFEST, article, crawl, page_paths, section_ids
 from tests.support.site_server import SiteServer
 
@@ -121,7 +121,6 @@ def test_no_request_leaves_loopback(first_run):
     assert len(result.requested) == len(paths) == result.stats["downloader/request_count"]
 
 
-@needs_archive
 def test_latest_archives_articles_and_records_the_non_article(first_run):
     _server, db, _result, _paths = first_run
     rows = article_rows(db)
@@ -142,7 +141,6 @@ def test_latest_archives_articles_and_records_the_non_article(first_run):
     assert article(MISSING_PAGE)["page_urls"][2] in failures
 
 
-@needs_archive
 def test_second_run_with_nothing_new_makes_three_requests(first_run, tmp_path):
     server, db, _result, _paths = first_run
     before = query(db, "SELECT count(*) FROM articles")[0][0]

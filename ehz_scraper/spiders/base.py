@@ -21,7 +21,6 @@ from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.urls import (
     article_page_url,
-    canonicalize_url,
     parse_article_url,
     to_fetch_url,
 )
@@ -67,11 +66,9 @@ class EhzSpider(scrapy.Spider):
     args: CrawlArgs
 
     def __init__(self, *a: Any, **kwargs: Any) -> None:
-        raw = {k: v for k, v in kwargs.items() if k in self.args_model.model_fields}
-        extra = {k: v for k, v in kwargs.items() if k not in raw}
-        # Scrapy passes its own keyword arguments too (none today); reject every unknown -a.
+        # Every -a value arrives here as a string; an unknown name is an error, not ignored.
         try:
-            self.args = parse_args(self.args_model, {**raw, **extra})
+            self.args = parse_args(self.args_model, kwargs)
         except BadArgument as exc:
             _fail_argument(self.name, exc)
         super().__init__(*a)
@@ -81,6 +78,7 @@ class EhzSpider(scrapy.Spider):
         self._seen_ids: set[int] = set()
         self.known_ids: set[int] = set()
         self.not_due: set[str] = set()
+        self.due: dict[int, str] = {}  # article id -> page-1 URL, for failures due a retry
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -91,7 +89,20 @@ class EhzSpider(scrapy.Spider):
         spider.max_article_pages = settings.getint("EHZ_MAX_ARTICLE_PAGES", 50)
         spider.known_ids = spider.archive.known_article_ids()
         spider.not_due = spider.archive.failures_not_due()
+        # Failed URLs due for a retry: their articles count as new (an incomplete article is
+        # fetched again) and a walk retries those its section listed, however deep.
+        refs = (parse_article_url(url) for url in spider.archive.failures_due())
+        spider.due = {ref.article_id: ref.page1_url for ref in refs if ref is not None}
         return spider
+
+    @property
+    def seen_ids(self) -> set[int]:
+        """Article ids this run has requested; kept in the JOBDIR state when there is one,
+        so a resumed backfill does not fetch an article twice."""
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState with -s JOBDIR
+        if state is None:
+            return self._seen_ids
+        return state.setdefault("seen_ids", self._seen_ids)
 
     def closed(self, reason: str) -> None:
         self.archive.close()
@@ -107,15 +118,14 @@ class EhzSpider(scrapy.Spider):
 
     # --- helpers --------------------------------------------------------------------
 
-    def canonical(self, url: str, base: str | None = None) -> str:
-        return canonicalize_url(url, base, mirror=self.mirror)
-
     def fetch_url(self, canonical: str) -> str:
         return to_fetch_url(canonical, self.mirror)
 
     def is_known(self, page1_url: str) -> bool:
         """In the archive, or a failure (fetch, not an article) not yet due for a retry."""
         ref = parse_article_url(page1_url)
+        if ref is not None and ref.article_id in self.due:
+            return False
         in_archive = ref is not None and ref.article_id in self.known_ids
         return in_archive or page1_url in self.not_due
 
@@ -133,10 +143,14 @@ class EhzSpider(scrapy.Spider):
             raise CloseSpider("home page failed: no HTML")
         return tree
 
-    def start_walk(self, section: str, listing_url: str) -> Request:
-        """The request for page 1 of a section's listing."""
+    def start_walk(self, section: str, listing_url: str) -> Iterator[Request]:
+        """Page 1 of a section's listing, then the section's failed articles due a retry."""
         walk = Walk(section=section, coverage=self.archive.completed_coverage(section))
-        return self.listing_request(walk, listing_url)
+        yield self.listing_request(walk, listing_url)
+        # Retries the walk may never reach (it stops on known ground): failures of articles
+        # this section listed in an earlier completed walk.
+        for page1_url in sorted(u for u in self.due.values() if u in walk.coverage):
+            yield from self.article_requests(page1_url, None, section)
 
     def listing_request(self, walk: Walk, listing_url: str) -> Request:
         walk.seen.add(listing_url)
@@ -179,9 +193,11 @@ class EhzSpider(scrapy.Spider):
         elif next_url in walk.seen:
             stop = "pager cycle"
             self.logger.warning("listing pager of %s links back to %s", walk.section, next_url)
-        if found and found.selector > 0:
+        if found and found.fallback:
             self.logger.warning(
-                "listing %s: list selector missed, fallback %d used", listing_url, found.selector
+                "listing %s: no list container, fallback selector %d used",
+                listing_url,
+                found.selector,
             )
         yield ListingPage(
             url=listing_url,
@@ -226,13 +242,14 @@ class EhzSpider(scrapy.Spider):
         if ref is None or ref.article_id in self.seen_ids:
             return
         self.seen_ids.add(ref.article_id)
+        page1 = ref.url if ref.page == 1 else ref.page1_url
         capture = ArticleCapture(
             article_id=ref.article_id,
-            url=ref.page1_url,
+            url=page1,
             listing_url=listing_url,
             listing_section=section,
         )
-        state = ArticleState(capture=capture, page_urls={1: ref.page1_url})
+        state = ArticleState(capture=capture, page_urls={1: page1})
         yield self.page_request(state, 1)
 
     def page_request(self, state: ArticleState, page: int) -> Request:

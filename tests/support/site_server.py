@@ -10,6 +10,9 @@ A behaviour is a callable taking the request handler; it either writes the whole
 itself (and returns True) or returns False/None to fall through to the static file. Handlers
 get helpers: `send_body(status, body, headers)`, `send_error_page(status)`, `serve_file()`,
 plus the usual BaseHTTPRequestHandler attributes (`path`, `headers`, `wfile`, `connection`).
+Keys are exact paths ("/node_7040.htm", "/" for the home page) or prefixes ending in "*"
+("/2025-01/*"); an exact key wins, then the longest prefix. `respond(status, body, headers)`
+and `page(text)` build the common behaviours.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     server: SiteHTTPServer
     protocol_version = "HTTP/1.1"
-    _status: int | None = None
+    _logged = False
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # the request log replaces stderr noise
@@ -63,19 +66,23 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:  # noqa: N802
-        self._status = None
+        self._logged = False
         route = urlsplit(self.path).path
         try:
-            behaviour = self.server.behaviours.get(route)
+            behaviour = self.server.behaviour_for(route)
             if behaviour is None or not behaviour(self):
                 self.serve_file()
         finally:
-            self.server.log(self, self._status)
+            if not self._logged:  # the behaviour wrote raw bytes (or nothing)
+                self.server.log(self, None)
 
     # --- helpers for behaviours ----------------------------------------------------
 
     def send_response(self, code: int, message: str | None = None) -> None:
-        self._status = code
+        # Logged before the response goes out, so a client that has its answer finds it logged.
+        if not self._logged:
+            self._logged = True
+            self.server.log(self, code)
         super().send_response(code, message)
 
     def send_body(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -139,12 +146,34 @@ class SiteHTTPServer(ThreadingHTTPServer):
         self.requests: list[LoggedRequest] = []
         self._lock = threading.Lock()
 
+    def behaviour_for(self, route: str) -> Behaviour | None:
+        """The behaviour for a path: an exact key, else the longest matching "prefix*" key."""
+        if route in self.behaviours:
+            return self.behaviours[route]
+        prefixes = [k for k in self.behaviours if k.endswith("*") and route.startswith(k[:-1])]
+        return self.behaviours[max(prefixes, key=len)] if prefixes else None
+
     def log(self, handler: SiteHandler, status: int | None) -> None:
         entry = LoggedRequest(
             handler.command, handler.path, dict(handler.headers.items()), time.monotonic(), status
         )
         with self._lock:
             self.requests.append(entry)
+
+
+def respond(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> Behaviour:
+    """A behaviour answering every request with this status, body and headers."""
+
+    def behaviour(handler: SiteHandler) -> bool:
+        handler.send_body(status, body, headers)
+        return True
+
+    return behaviour
+
+
+def page(text: str, status: int = 200) -> Behaviour:
+    """A behaviour serving `text` (UTF-8 HTML) instead of the file."""
+    return respond(status, text.encode("utf-8"))
 
 
 class SiteServer:
