@@ -107,15 +107,6 @@ class EhzSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         self.archive.close()
 
-    @property
-    def seen_ids(self) -> set[int]:
-        """Article ids this run has requested. Kept in `self.state`, which Scrapy saves in
-        JOBDIR, so a resumed backfill does not fetch an article listed in two sections twice."""
-        state = getattr(self, "state", None)  # set by Scrapy's SpiderState at spider_opened
-        if state is None:
-            return self._seen_ids
-        return state.setdefault("seen_ids", self._seen_ids)
-
     # --- helpers --------------------------------------------------------------------
 
     def fetch_url(self, canonical: str) -> str:
