@@ -12,11 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ehz_scraper.cli import main
-from tests.support.archive_db import needs_archive
 from tests.support.crawling import crawl
 from tests.support.site_server import SiteServer
-
-pytestmark = needs_archive
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 

@@ -16,12 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.support import archive_check as ac
-from tests.support.archive_db import needs_archive
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import Fault, FaultServer
 from tests.support.site_server import SITE_DIR
-
-pytestmark = needs_archive
 
 HANG = "/2025-04/03/c_293090.htm"
 

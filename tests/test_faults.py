@@ -19,11 +19,8 @@ from typing import Any
 import pytest
 
 from tests.support import archive_check as ac
-from tests.support.archive_db import needs_archive
 from tests.support.crawling import MANIFEST, CrawlResult, crawl
 from tests.support.fault_server import Fault, FaultServer
-
-pytestmark = needs_archive
 
 SITE = "https://www.ehangzhou.gov.cn"
 SITE_DIR = Path(__file__).parent / "fixtures" / "site"

@@ -21,11 +21,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import archive_check as ac
-from tests.support.archive_db import needs_archive
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import FaultServer
-
-pytestmark = needs_archive
 
 SEED = 20261126
 TRIALS = 10

@@ -11,11 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 from tests.support import archive_check as ac
-from tests.support.archive_db import needs_archive
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import FaultServer
-
-pytestmark = needs_archive
 
 SETTINGS = {**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "EHZ_BATCH_SIZE": "5"}
 
