@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sqlite3
 import sys
+import traceback
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -116,9 +117,7 @@ class Command(ScrapyCrawl):
             db = self.settings.get("EHZ_DB") if self.settings is not None else "?"
             self._fail(ExitStatus.FAILED, f"cannot use the archive {db}: {_one_line(error)}")
         else:
-            import traceback
-
-            traceback.print_exception(error)
+            traceback.print_exception(error)  # a bug, not an input problem: keep the trace
             self._fail(ExitStatus.FAILED, f"the crawl could not start: {_one_line(error)}")
 
     def _fail(self, status: ExitStatus, message: str) -> None:
