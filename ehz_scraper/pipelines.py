@@ -134,10 +134,18 @@ _INTERRUPTED_REASONS = {"shutdown"}
 class StorePipeline:
     """Writes captures, failures and listing pages to the archive, and the run row around them."""
 
-    def __init__(self, crawler: Crawler, db_path: str, batch_size: int, drift_share: float) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        db_path: str,
+        batch_size: int,
+        drift_share: float,
+        batch_seconds: float | None = None,
+    ) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
         self.drift_share = drift_share
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
@@ -151,12 +159,15 @@ class StorePipeline:
             settings.get("EHZ_DB") or DEFAULT_DB,
             settings.getint("EHZ_BATCH_SIZE", 50),
             settings.getfloat("EHZ_DRIFT_FALLBACK_SHARE", 0.2),
+            settings.getfloat("EHZ_BATCH_SECONDS", 2.0),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self, spider: Spider) -> None:
-        self.writer = ArchiveWriter(self.db_path, batch_size=self.batch_size)
+        self.writer = ArchiveWriter(
+            self.db_path, batch_size=self.batch_size, max_batch_seconds=self.batch_seconds
+        )
         arguments = dict(getattr(spider, "ehz_arguments", None) or _spider_args(spider))
         self.run_id = self.writer.start_run(spider.name, arguments)
         spider.ehz_run_id = self.run_id
