@@ -63,6 +63,8 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# No 12-line dependency dump at the top of every cron log (and above a bad-argument message).
+LOG_VERSIONS: list[str] = []
 LOGSTATS_INTERVAL = 60.0
 
 # --- Reliability (lock, exit statuses, drift alarm): see the README's "Running from cron" ---

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tests.support.archive_db import article_rows
+from tests.support.archive_db import article_rows, open_failure_urls
 from tests.support.crawling import MANIFEST, article, crawl, page_paths, section_ids
 from tests.support.site_server import SiteServer
 
@@ -65,3 +65,4 @@ def test_site_archives_every_article(site_run):
     rows = article_rows(db)
     assert set(rows) == all_listed() - {NOT_FOUND}
     assert sum(r["page_count"] for r in rows.values()) == 72  # page 3 of 292874 is a 404
+    assert article(NOT_FOUND)["url"] in open_failure_urls(db)
