@@ -13,6 +13,7 @@ from ehz_scraper.errors import BadURL
 SITE_ORIGIN = "https://www.ehangzhou.gov.cn"
 SITE_HOST = "www.ehangzhou.gov.cn"
 SITE_HOSTS = frozenset({"www.ehangzhou.gov.cn", "ehangzhou.gov.cn"})
+MAX_ARTICLE_ID = 2**63 - 1  # SQLite's largest INTEGER; a link beyond it is junk, not an article
 
 # /<YYYY-MM>/<DD>/c_<id>.htm, page k >= 2 as c_<id>_<k>.htm (the CMS convention).
 ARTICLE_PATH_RE = re.compile(
@@ -102,6 +103,8 @@ def parse_article_url(url: str) -> ArticleRef | None:
     match = ARTICLE_PATH_RE.search(parts.path)
     if match is None or parts.hostname not in SITE_HOSTS:
         return None
+    if int(match["id"]) > MAX_ARTICLE_ID or int(match["page"] or 1) > MAX_ARTICLE_ID:
+        return None  # no such article: the archive keys ids as SQLite INTEGERs
     return _ref(match, url, parts)
 
 

@@ -16,6 +16,9 @@ from ehz_scraper.pipelines import validation_problem
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.snapshots import SnapshotCodec, sha256_hex
 
+# Ids and numbers that reach SQLite: a bigger one would be an OverflowError traceback.
+SQLITE_INT = click.IntRange(0, 2**63 - 1)
+
 
 def _stored_pages(conn, codec: SnapshotCodec, article_id: int, page_count: int) -> list[Page]:
     pages = []
@@ -33,7 +36,9 @@ def _stored_pages(conn, codec: SnapshotCodec, article_id: int, page_count: int) 
 
 
 @main.command()
-@click.option("--id", "ids", type=int, multiple=True, help="Re-extract this article (repeatable).")
+@click.option(
+    "--id", "ids", type=SQLITE_INT, multiple=True, help="Re-extract this article (repeatable)."
+)
 @click.option("--all", "all_", is_flag=True, help="Re-extract every article.")
 @db_option
 def reextract(ids, all_, db_path):

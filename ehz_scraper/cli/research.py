@@ -25,6 +25,9 @@ from ehz_scraper.storage.search import search as run_search
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from ehz_scraper.storage.timeutil import utcnow
 
+# Ids and numbers that reach SQLite: a bigger one would be an OverflowError traceback.
+SQLITE_INT = click.IntRange(0, 2**63 - 1)
+
 
 @main.command()
 @click.argument("query")
@@ -57,12 +60,14 @@ def search(query, since, until, section, limit, as_json, db_path):
 
 
 @main.command()
-@click.argument("article_id", type=int)
-@click.option("--version", "version", type=int, help="Show this version (default: the current).")
+@click.argument("article_id", type=SQLITE_INT)
+@click.option(
+    "--version", "version", type=SQLITE_INT, help="Show this version (default: the current)."
+)
 @click.option(
     "--html",
     "page",
-    type=int,
+    type=SQLITE_INT,
     help="Write the stored raw bytes of page PAGE (newest fetch), byte-exact, to stdout.",
 )
 @db_option
@@ -229,7 +234,7 @@ RUN_COLUMNS = (
 
 
 @main.command()
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 2**63 - 1))
 @json_option
 @db_option
 def runs(limit, as_json, db_path):

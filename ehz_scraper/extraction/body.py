@@ -261,7 +261,11 @@ def resolve_src(src: str, base: str | None) -> str | None:
     """The absolute canonical URL of an image `src` on a page at `base`, None if unusable."""
     if base is not None:
         # Fast path (urls.canonicalize_url costs ~30 us, w3lib's work): the usual image URL.
-        plain = _PLAIN_URL.match(urljoin(base, src.strip()))
+        try:
+            joined = urljoin(base, src.strip())
+        except ValueError:  # "http://[::1": canonicalize_url below turns it into BadURL
+            joined = ""
+        plain = _PLAIN_URL.match(joined)
         if plain is not None:
             host, path = plain[1].lower(), plain[2] or "/"
             if host in SITE_HOSTS:

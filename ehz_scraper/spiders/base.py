@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from ehz_scraper import navigation as nav
 from ehz_scraper.errors import BadArgument
+from ehz_scraper.fetch_errors import describe_failure, http_status_reason
 from ehz_scraper.items import ArticleCapture, FailedFetch, ListingPage, PageFetch
 from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
@@ -271,8 +272,7 @@ class EhzSpider(scrapy.Spider):
             state.capture.pages.append(self._page_fetch(response, url, page, body=b""))
             self._pages_from_archive(state)
         elif response.status >= 400:
-            retries = response.request.meta.get("retry_times", 0) if response.request else 0
-            reason = f"HTTP {response.status}" + (f" after {retries} retries" if retries else "")
+            reason = http_status_reason(response.status, response.request, response.headers)
             state.capture.failed.append(
                 FailedFetch(
                     url=url, page=page, reason=reason, failed_at=utc_now(), status=response.status
@@ -338,35 +338,8 @@ class EhzSpider(scrapy.Spider):
 
 def failure_reason(failure: Failure) -> str:
     """One line a person understands for a failed request ("timeout after 3 retries")."""
-    request = getattr(failure, "request", None)
-    retries = request.meta.get("retry_times", 0) if request is not None else 0
-    after = f" after {retries} retries" if retries else ""
-    exc = failure.value
-    name = type(exc).__name__
-    response = getattr(exc, "response", None)
-    if response is not None:  # HttpError
-        return f"HTTP {response.status}{after}"
-    if isinstance(exc, IgnoreRequest):
-        return str(exc) or "request ignored"
-    if "Timeout" in name:
-        return f"timeout{after}"
-    if "Refused" in name:
-        return f"connection refused{after}"
-    if name in (
-        "ResponseNeverReceived",
-        "ConnectionLost",
-        "ConnectionDone",
-        "ResponseFailed",
-        "PotentialDataLoss",
-        "_DataLoss",
-    ):
-        return f"connection lost{after}"
-    if "DNS" in name:
-        return f"DNS lookup failed{after}"
-    if name in ("CancelledError", "DownloadCancelledError"):
-        return f"download cancelled: {exc}" if str(exc) else "download cancelled"
-    message = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{name}: {message}{after}" if message else f"{name}{after}"
+    # One mapping for the whole project (also used by tests and the run summary).
+    return describe_failure(failure)[0]
 
 
 def _fail_argument(spider: str, exc: BadArgument) -> None:

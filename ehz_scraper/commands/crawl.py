@@ -1,0 +1,125 @@
+"""`scrapy crawl` whose exit status says how the run went, with `-q` for a one-screen summary."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import traceback
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+from ehz_scraper.errors import ArchiveLocked, BadArgument, EhzError
+from ehz_scraper.exitcodes import ExitStatus
+from ehz_scraper.runreport import RunReport
+
+# The lock and the run report are part of what `crawl` promises (exit statuses, no overlap):
+# a `-s EXTENSIONS=...` on the command line replaces the project's dict, so they are put back.
+# Turn them off explicitly with `-s EHZ_LOCK=0`, or by naming them with the value None.
+REQUIRED_EXTENSIONS = {
+    "ehz_scraper.runlock.RunLockExtension": 0,
+    "ehz_scraper.runreport.RunReport": 10,
+}
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class Command(ScrapyCrawl):
+    """Scrapy's crawl, plus: exit statuses per outcome (README table) and a quiet mode.
+
+    Exit statuses: 0 finished, 1 failed, 2 bad argument, 3 degraded (drift alarm),
+    4 interrupted, 75 the archive is locked by another crawl.
+    """
+
+    def short_desc(self) -> str:
+        return "Run a spider; the exit status says how the run went (0 finished, see README)"
+
+    def long_desc(self) -> str:
+        return (
+            "Run a spider of the ehz project. Exit status: 0 finished, 1 failed, "
+            "2 bad argument, 3 degraded (drift alarm), 4 interrupted, 75 archive locked by "
+            "another crawl. A summary of the run is printed at the end; with -q (or "
+            "-s EHZ_QUIET=1) only the summary is printed (logs go to --logfile if given)."
+        )
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="print only a one-screen summary of the run (for cron); same as -s EHZ_QUIET=1",
+        )
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        extensions = self.settings.getdict("EXTENSIONS")
+        missing = {k: v for k, v in REQUIRED_EXTENSIONS.items() if k not in extensions}
+        if missing:
+            priority = self.settings.getpriority("EXTENSIONS") or 0
+            self.settings.set("EXTENSIONS", {**extensions, **missing}, priority=priority)
+        if opts.quiet:
+            self.settings.set("EHZ_QUIET", True, priority="cmdline")
+        if self.settings.getbool("EHZ_QUIET") and not opts.logfile:
+            # Quiet: no log on the terminal, only the summary (a --logfile still gets the log).
+            self.settings.set("LOG_ENABLED", False, priority="cmdline")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) < 1:
+            raise UsageError
+        if len(args) > 1:
+            raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
+        assert self.crawler_process is not None
+        try:
+            crawler = self._create_crawler(args[0])
+        except KeyError:
+            self._fail(ExitStatus.USAGE, f"no spider named {args[0]!r} (see `scrapy list`)")
+            return
+        outcome: dict[str, BaseException] = {}
+
+        def bootstrap_done(task: asyncio.Task) -> None:
+            # Retrieving the exception keeps asyncio from printing a traceback for it.
+            if not task.cancelled() and task.exception() is not None:
+                outcome["error"] = task.exception()
+
+        task = self.crawler_process.crawl(crawler, **opts.spargs)
+        if isinstance(task, asyncio.Task):
+            task.add_done_callback(bootstrap_done)
+        else:  # a Deferred (CrawlerProcess without the asyncio reactor)
+            task.addErrback(lambda failure: outcome.setdefault("error", failure.value))
+        self.crawler_process.start()
+        error = outcome.get("error")
+        if error is not None:
+            self._bootstrap_error(error)
+            return
+        report = crawler.get_extension(RunReport) if hasattr(crawler, "extensions") else None
+        if report is None or report.verdict is None:
+            self.exitcode = ExitStatus.FAILED if self.crawler_process.bootstrap_failed else 0
+            return
+        print(report.summary, flush=True)
+        self.exitcode = int(report.verdict.exit_status)
+
+    def _bootstrap_error(self, error: BaseException) -> None:
+        if isinstance(error, ArchiveLocked):
+            self._fail(ExitStatus.LOCKED, _one_line(error))
+        elif isinstance(error, BadArgument | UsageError | ValueError | TypeError):
+            # Spider arguments are checked in the spider's constructor, before any request.
+            self._fail(ExitStatus.USAGE, f"bad argument: {_one_line(error)}")
+        elif isinstance(error, EhzError):
+            self._fail(ExitStatus.FAILED, _one_line(error))
+        elif isinstance(error, sqlite3.Error | OSError):
+            # The archive (EHZ_DB) is not a database, unreadable, or its folder unwritable.
+            db = self.settings.get("EHZ_DB") if self.settings is not None else "?"
+            self._fail(ExitStatus.FAILED, f"cannot use the archive {db}: {_one_line(error)}")
+        else:
+            traceback.print_exception(error)  # a bug, not an input problem: keep the trace
+            self._fail(ExitStatus.FAILED, f"the crawl could not start: {_one_line(error)}")
+
+    def _fail(self, status: ExitStatus, message: str) -> None:
+        print(f"ehz: {message}", file=sys.stderr, flush=True)
+        self.exitcode = int(status)

@@ -1,0 +1,164 @@
+"""Scrapy extension: judge each run as it closes (drift alarm), record the verdict, sum it up."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from scrapy import signals
+
+from ehz_scraper.items import ListingPage
+from ehz_scraper.runstatus import (
+    DEFAULT_DRIFT_MIN_ARTICLES,
+    DEFAULT_DRIFT_THRESHOLD,
+    RunCounts,
+    Verdict,
+    judge_run,
+    read_run_counts,
+    record_verdict,
+)
+
+FAILURE_LINES = 5
+# ListingPage stop reasons that leave the rest of a listing unwalked (not a natural end).
+CUT_WALK_REASONS = frozenset({"listing page cap"})
+
+
+def _max_run_id(db_path: Path) -> int:
+    if not db_path.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+        try:
+            row = conn.execute("SELECT max(id) FROM runs").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0] or 0)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"  # unreachable
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}"
+
+
+def format_summary(counts: RunCounts, verdict: Verdict, db_path: str | Path) -> str:
+    """The one-screen summary of a run (what `-q` prints): counts, status and why."""
+    run = f"run {counts.run_id}" if counts.run_id is not None else "no run recorded"
+    lines = [
+        f"ehz crawl {counts.spider}: {verdict.status} (exit {int(verdict.exit_status)})",
+        f"why: {verdict.why}",
+        f"archive: {db_path}, {run}",
+        f"articles: {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
+        f"{counts.incomplete} incomplete, {counts.failed} failed",
+        f"extraction: {counts.fallback} fallback, {counts.missing_field} missing a required "
+        f"field, {counts.not_articles} not an article",
+        f"listing pages: {counts.listing_pages} ({counts.links_listed} links)",
+        f"requests: {counts.requests} ({counts.retries} retries), "
+        f"{_size(counts.responses_bytes)} received",
+        f"duration: {_duration(counts.duration)}",
+    ]
+    total = counts.fetch_failures + counts.not_articles + counts.missing_field
+    total += counts.store_failures
+    if total:
+        lines.append(f"failures this run: {total} (`ehz failures` lists them all)")
+        for stage, url, reason in counts.first_failures[:FAILURE_LINES]:
+            lines.append(f"  {stage:<8} {url}  {reason}")
+        if total > FAILURE_LINES:
+            lines.append(f"  ... and {total - FAILURE_LINES} more")
+    return "\n".join(lines)
+
+
+class RunReport:
+    """Judges the run at spider_closed (after the pipelines have closed the archive).
+
+    Reads the run's counts from the archive and Scrapy's stats, applies the drift alarm
+    (`EHZ_DRIFT_THRESHOLD`, `EHZ_DRIFT_MIN_ARTICLES`), writes the verdict into the run's row
+    (`status`, `summary`) and keeps `verdict` and `summary` for the crawl command, which
+    prints the summary and exits with the verdict's status.
+    """
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.db_path = Path(settings.get("EHZ_DB"))
+        self.threshold = settings.getfloat("EHZ_DRIFT_THRESHOLD", DEFAULT_DRIFT_THRESHOLD)
+        self.min_articles = settings.getint("EHZ_DRIFT_MIN_ARTICLES", DEFAULT_DRIFT_MIN_ARTICLES)
+        # Built before the pipelines open the archive: any run row above this id is ours.
+        self.baseline_run_id = _max_run_id(self.db_path)
+        self.started = time.monotonic()
+        # Counted from the items themselves, so the walk is known even without a run row.
+        self.listing_pages = 0
+        self.links_listed = 0
+        self.walks_cut: list[str] = []
+        self.item_errors = 0
+        self.counts: RunCounts | None = None
+        self.verdict: Verdict | None = None
+        self.summary: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler) -> RunReport:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(ext.item_error, signal=signals.item_error)
+        return ext
+
+    def spider_opened(self, spider) -> None:
+        # Connected now, after the pipelines (built later than extensions) connected theirs:
+        # handlers run in connection order, so this verdict is the last word on the run row.
+        self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def item_error(self, item, **kwargs) -> None:
+        # An exception escaped the pipelines: that item is in neither `articles` nor `failures`.
+        self.item_errors += 1
+
+    def item_scraped(self, item, **kwargs) -> None:
+        if isinstance(item, ListingPage):
+            self.listing_pages += 1
+            self.links_listed += len(item.article_urls)
+            reason = item.stop_reason or ""
+            if reason in CUT_WALK_REASONS or reason.startswith("fetch failed"):
+                # The walk stopped before the listing's end: articles beyond it were not seen.
+                self.walks_cut.append(
+                    f"listing walk of {item.section} cut at page {item.page}: {reason}"
+                )
+
+    def spider_closed(self, spider, reason: str) -> None:
+        stats = self.crawler.stats
+        counts = read_run_counts(self.db_path, spider.name)
+        if counts.run_id is not None and counts.run_id <= self.baseline_run_id:
+            counts = RunCounts(spider=spider.name)  # the newest row is an earlier run's
+        counts.listing_pages = max(counts.listing_pages, self.listing_pages)
+        counts.links_listed = max(counts.links_listed, self.links_listed)
+        counts.walks_cut = list(self.walks_cut)
+        counts.requests = stats.get_value("downloader/request_count", 0)
+        counts.retries = stats.get_value("retry/count", 0)
+        counts.responses_bytes = stats.get_value("downloader/response_bytes", 0)
+        counts.spider_errors = stats.get_value("spider_exceptions/count", 0)
+        counts.item_errors = self.item_errors
+        counts.duration = time.monotonic() - self.started
+        verdict = judge_run(
+            counts, reason, drift_threshold=self.threshold, drift_min_articles=self.min_articles
+        )
+        summary = format_summary(counts, verdict, self.db_path)
+        if counts.run_id is not None:
+            locked = self.crawler.settings.getbool("EHZ_LOCK", True)
+            record_verdict(self.db_path, counts.run_id, verdict, summary, locked=locked)
+        stats.set_value("ehz/status", verdict.status)
+        stats.set_value("ehz/why", verdict.why)
+        self.counts, self.verdict, self.summary = counts, verdict, summary

@@ -1,0 +1,234 @@
+"""How a run went: its counts and its verdict (finished, degraded, failed, interrupted)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ehz_scraper.exitcodes import STATUS_EXIT, ExitStatus
+
+DEFAULT_DRIFT_THRESHOLD = 0.2
+# Below this many articles a share means little (one soft 404 in an incremental run of one).
+DEFAULT_DRIFT_MIN_ARTICLES = 3
+LISTING_SPIDERS = frozenset({"latest", "section", "site"})
+
+
+@dataclass
+class RunCounts:
+    """The figures of one run: its `runs` row, its listings and failures, and Scrapy's stats."""
+
+    spider: str
+    run_id: int | None = None
+    started: str | None = None
+    finished: str | None = None
+    stored_status: str | None = None  # what the store pipeline wrote in `runs.status`
+    listing_pages: int = 0
+    links_listed: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    incomplete: int = 0
+    failed: int = 0  # articles the pipelines could not archive (failure rows of this run)
+    fallback: int = 0
+    fetch_failures: int = 0
+    not_articles: int = 0  # extract-stage failures
+    missing_field: int = 0  # validate-stage failures: a record without title or body
+    store_failures: int = 0
+    requests: int = 0
+    retries: int = 0
+    responses_bytes: int = 0
+    spider_errors: int = 0
+    item_errors: int = 0  # items an exception in the pipelines lost (in no table)
+    duration: float | None = None
+    walks_cut: list[str] = field(default_factory=list)  # listing walks a trap or failure cut
+    first_failures: list[tuple[str, str, str]] = field(default_factory=list)  # stage, url, reason
+
+    @property
+    def extracted(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+    @property
+    def attempted(self) -> int:
+        """Articles the pipelines tried to extract (fetched, whether or not it worked)."""
+        return self.extracted + self.not_articles + self.missing_field
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A run's status for `runs.status` and the exit code, with the reasons a person reads."""
+
+    status: str  # finished | degraded | failed | interrupted
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        return STATUS_EXIT[self.status]
+
+    @property
+    def why(self) -> str:
+        return "; ".join(self.reasons) if self.reasons else "all went well"
+
+
+def judge_run(
+    counts: RunCounts,
+    close_reason: str | None,
+    *,
+    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
+    drift_min_articles: int = DEFAULT_DRIFT_MIN_ARTICLES,
+) -> Verdict:
+    """The verdict on a run: one that did not finish, fetched nothing or drifted is not `finished`.
+
+    Drift (status `degraded`): listing pages yielded links but no article could be extracted,
+    or more than `drift_threshold` of the articles needed fallback extraction or lacked a
+    required field; both only once at least `drift_min_articles` articles were tried.
+    """
+    if close_reason == "shutdown":
+        return Verdict("interrupted", ("stopped by a signal before the end",))
+    if close_reason and close_reason.startswith("closespider_"):
+        # A limit set for this run (CLOSESPIDER_PAGECOUNT, ..._TIMEOUT) cut the walk short.
+        return Verdict("interrupted", (f"stopped by a limit: {close_reason}",))
+    if close_reason not in (None, "finished"):
+        return Verdict("failed", (f"the crawl closed early: {close_reason}",))
+    example = f" (e.g. {counts.first_failures[0][2]})" if counts.first_failures else ""
+    if counts.spider in LISTING_SPIDERS and counts.listing_pages == 0:
+        return Verdict("failed", (f"no listing page could be walked{example}",))
+    if counts.run_id is None:
+        # No run row: the archive was not written (no store pipeline); only the walk is known.
+        return Verdict("finished", ("no run recorded in the archive",))
+    if counts.attempted == 0 and counts.fetch_failures > 0:
+        return Verdict(
+            "failed", (f"no article could be fetched: {counts.fetch_failures} failed{example}",)
+        )
+    reasons: list[str] = list(counts.walks_cut)
+    if counts.spider_errors:
+        reasons.append(f"{counts.spider_errors} errors in spider callbacks (see the log)")
+    if counts.item_errors:
+        reasons.append(f"{counts.item_errors} items lost to errors in the pipelines (see the log)")
+    if counts.attempted >= drift_min_articles:
+        if counts.links_listed > 0 and counts.extracted == 0:
+            reasons.append(
+                f"listing pages yielded {counts.links_listed} links but none of the "
+                f"{counts.attempted} articles fetched could be extracted "
+                f"({counts.not_articles} not an article, {counts.missing_field} missing a "
+                "required field): has the site been redesigned?"
+            )
+        else:
+            drifted = counts.fallback + counts.missing_field
+            share = drifted / counts.attempted
+            if share > drift_threshold:
+                reasons.append(
+                    f"{drifted} of {counts.attempted} articles ({share:.0%}) needed fallback "
+                    f"extraction or lacked a required field (threshold {drift_threshold:.0%}): "
+                    "has the site been redesigned?"
+                )
+    if reasons:
+        return Verdict("degraded", tuple(reasons))
+    return Verdict("finished")
+
+
+def read_run_counts(db_path: str | Path, spider: str, since: str | None = None) -> RunCounts:
+    """The counts of the newest run of `spider` in the archive (started at or after `since`).
+
+    The archive lock guarantees one crawl at a time, so the newest run row is this crawl's.
+    Returns empty counts when the archive or the row does not exist (the crawl failed early).
+    """
+    counts = RunCounts(spider=spider)
+    path = Path(db_path)
+    if not path.exists():
+        return counts
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        conn.row_factory = sqlite3.Row
+        sql = "SELECT * FROM runs WHERE spider = ?"
+        args: list[object] = [spider]
+        if since:
+            sql += " AND started >= ?"
+            args.append(since)
+        try:
+            row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        except sqlite3.OperationalError:
+            return counts  # no runs table: the archive was never opened by a pipeline
+        if row is None:
+            return counts
+        keys = row.keys()
+        counts.run_id = row["id"]
+        counts.started, counts.finished = row["started"], row["finished"]
+        counts.stored_status = row["status"]
+        for attr, column in (
+            ("listing_pages", "listing_pages"),
+            ("new", "articles_new"),
+            ("changed", "articles_changed"),
+            ("unchanged", "articles_unchanged"),
+            ("incomplete", "articles_incomplete"),
+            ("failed", "articles_failed"),
+            ("fallback", "fallback_extractions"),
+        ):
+            if column in keys:
+                setattr(counts, attr, row[column] or 0)
+        counts.links_listed = _scalar(
+            conn,
+            "SELECT coalesce(sum(json_array_length(article_urls)), 0) FROM listings"
+            " WHERE run_id = ?",
+            counts.run_id,
+        )
+        by_stage = dict(
+            _rows(
+                conn,
+                "SELECT stage, count(*) FROM failures WHERE run_id = ? GROUP BY stage",
+                counts.run_id,
+            )
+        )
+        counts.fetch_failures = by_stage.get("fetch", 0)
+        counts.not_articles = by_stage.get("extract", 0)
+        counts.missing_field = by_stage.get("validate", 0)
+        counts.store_failures = by_stage.get("store", 0)
+        counts.first_failures = [
+            (r[0], r[1], r[2])
+            for r in _rows(
+                conn,
+                "SELECT stage, url, reason FROM failures WHERE run_id = ? ORDER BY id LIMIT 5",
+                counts.run_id,
+            )
+        ]
+    finally:
+        conn.close()
+    return counts
+
+
+def _rows(conn: sqlite3.Connection, sql: str, run_id: int | None) -> list[tuple]:
+    try:
+        return [tuple(r) for r in conn.execute(sql, [run_id]).fetchall()]
+    except sqlite3.OperationalError:
+        return []
+
+
+def _scalar(conn: sqlite3.Connection, sql: str, run_id: int | None) -> int:
+    rows = _rows(conn, sql, run_id)
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def record_verdict(
+    db_path: str | Path, run_id: int, verdict: Verdict, summary: str, *, locked: bool = True
+) -> None:
+    """Write the verdict into the run's row (status and summary), in its own short transaction.
+
+    Under the archive lock no other crawl can be running, so an earlier run still marked
+    `running` was killed: it is marked `interrupted` (its walk covers no completed ground).
+    """
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        with conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, summary = ? WHERE id = ?",
+                [verdict.status, summary, run_id],
+            )
+            if locked:
+                conn.execute(
+                    "UPDATE runs SET status = 'interrupted', summary = coalesce(summary,"
+                    " 'killed before it finished (found by a later run)')"
+                    " WHERE status = 'running' AND id < ?",
+                    [run_id],
+                )
+    finally:
+        conn.close()

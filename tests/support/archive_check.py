@@ -1,0 +1,138 @@
+"""What an archive holds and whether it is whole: the checks run after every fault and kill."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import zstandard
+
+
+def connect(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def records(db: Path) -> dict[int, dict[str, Any]]:
+    """{article_id: the current record} as stored in `versions`."""
+    with connect(db) as conn:
+        rows = conn.execute(
+            "SELECT v.article_id, v.record FROM versions v JOIN articles a"
+            " ON a.article_id = v.article_id AND a.version = v.version"
+        ).fetchall()
+    return {r[0]: json.loads(r[1]) for r in rows}
+
+
+def failures(db: Path, run_id: int | None = None) -> dict[str, tuple[str, str]]:
+    """{url: (stage, reason)} of open failures (of one run, when given)."""
+    sql = "SELECT url, stage, reason FROM failures WHERE resolved = 0"
+    args: list[Any] = []
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args.append(run_id)
+    with connect(db) as conn:
+        return {r[0]: (r[1], r[2]) for r in conn.execute(sql, args)}
+
+
+def last_run(db: Path) -> dict[str, Any]:
+    with connect(db) as conn:
+        row = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    return dict(row) if row else {}
+
+
+def runs(db: Path) -> list[dict[str, Any]]:
+    with connect(db) as conn:
+        return [dict(r) for r in conn.execute("SELECT * FROM runs ORDER BY id")]
+
+
+def listings(db: Path, run_id: int) -> list[tuple[str, int, str | None]]:
+    with connect(db) as conn:
+        rows = conn.execute(
+            "SELECT url, page, stop_reason FROM listings WHERE run_id = ? ORDER BY id", [run_id]
+        )
+        return [tuple(r) for r in rows]
+
+
+def snapshot_bytes(db: Path, url: str) -> bytes | None:
+    """The raw bytes last stored for a page URL (decompressed with the archive's dictionary)."""
+    with connect(db) as conn:
+        row = conn.execute(
+            "SELECT s.data, s.dict_id FROM fetches f JOIN snapshots s ON s.hash = f.snapshot_hash"
+            " WHERE f.url = ? ORDER BY f.id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        if row is None:
+            return None
+        data, dict_id = row
+        if dict_id is None:
+            return zstandard.ZstdDecompressor().decompress(data)
+        (raw_dict,) = conn.execute("SELECT dict FROM zstd_dicts WHERE id = ?", [dict_id]).fetchone()
+        zdict = zstandard.ZstdCompressionDict(raw_dict)
+        return zstandard.ZstdDecompressor(dict_data=zdict).decompress(data)
+
+
+def problems(db: Path) -> list[str]:
+    """Everything that makes an archive less than whole; [] for a sound one.
+
+    SQLite's integrity check; every article with its version row, all its sections and
+    images as its record lists them, and a stored fetch of every page it names; every fetch
+    with its blob; every blob matching its hash.
+    """
+    found: list[str] = []
+    with connect(db) as conn:
+        check = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        if check != ["ok"]:
+            found.append(f"integrity_check: {check[:3]}")
+        for article_id, version, page_urls in conn.execute(
+            "SELECT article_id, version, page_urls FROM articles"
+        ):
+            row = conn.execute(
+                "SELECT record FROM versions WHERE article_id = ? AND version = ?",
+                [article_id, version],
+            ).fetchone()
+            if row is None:
+                found.append(f"article {article_id}: no version {version}")
+                continue
+            record = json.loads(row[0])
+            n_sections = conn.execute(
+                "SELECT count(*) FROM sections WHERE article_id = ?", [article_id]
+            ).fetchone()[0]
+            if n_sections != len(record["sections"]):
+                found.append(f"article {article_id}: {n_sections} sections, record has "
+                             f"{len(record['sections'])}")  # fmt: skip
+            n_images = conn.execute(
+                "SELECT count(*) FROM images WHERE article_id = ?", [article_id]
+            ).fetchone()[0]
+            if n_images != len(record["images"]):
+                found.append(f"article {article_id}: {n_images} images, record has "
+                             f"{len(record['images'])}")  # fmt: skip
+            for url in json.loads(page_urls):
+                if conn.execute("SELECT 1 FROM fetches WHERE url = ?", [url]).fetchone() is None:
+                    found.append(f"article {article_id}: no fetch of its page {url}")
+        orphans = conn.execute(
+            "SELECT count(*) FROM fetches f LEFT JOIN snapshots s ON s.hash = f.snapshot_hash"
+            " WHERE s.hash IS NULL"
+        ).fetchone()[0]
+        if orphans:
+            found.append(f"{orphans} fetches without their blob")
+        versions_without_article = conn.execute(
+            "SELECT count(*) FROM versions v LEFT JOIN articles a ON a.article_id = v.article_id"
+            " WHERE a.article_id IS NULL"
+        ).fetchone()[0]
+        if versions_without_article:
+            found.append(f"{versions_without_article} versions without their article")
+    return found
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def article_row(db: Path, article_id: int) -> dict[str, Any]:
+    with connect(db) as conn:
+        row = conn.execute("SELECT * FROM articles WHERE article_id = ?", [article_id]).fetchone()
+    return dict(row) if row else {}
