@@ -45,6 +45,14 @@ class ArticleCapture:
     failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable
 
 
+# ListingPage.stop_reason of a walk that reached the bottom of its ground: the listing ended,
+# or an incremental stop on a page whose articles a bridged earlier walk already covered.
+# Only walks ending so count as covered ground (storage.reader.ArchiveReader.completed_coverage).
+STOP_END_OF_LISTING = "end of listing"
+STOP_INCREMENTAL = "incremental: nothing new"
+BRIDGING_STOPS = (STOP_END_OF_LISTING, STOP_INCREMENTAL)
+
+
 @dataclass
 class ListingPage:
     """One listing page a spider walked: lets the store pipeline record how far a run got."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from capture_fixtures import PipelineRun, build_archive, capture, listing
 
 from ehz_scraper.storage.reader import ArchiveReader
@@ -43,12 +44,45 @@ def test_completed_coverage_counts_finished_runs_only(tmp_path):
     a, b, c = (f"https://www.ehangzhou.gov.cn/2026-11/2{i}/c_30000{i}.htm" for i in range(3))
     build_archive(db, listing([a, b]), listing([c], page=2, last=True))
     build_archive(db, listing(["https://www.ehangzhou.gov.cn/x/c_1.htm"]), reason="shutdown")
-    build_archive(db, listing([a], section="Business"))
+    build_archive(db, listing([a], section="Business", last=True))
     with ArchiveReader(db) as reader:
         assert reader.completed_coverage("Latest") == {a, b, c}
         assert reader.completed_coverage("latest") == {a, b, c}
         assert reader.completed_coverage("Business") == {a}
         assert [r["status"] for r in reader.runs()] == ["finished", "interrupted", "finished"]
+
+
+@pytest.mark.parametrize(
+    ("stop_reason", "covered"),
+    [
+        ("end of listing", True),
+        ("incremental: nothing new", True),
+        ("fetch failed: HTTP 503 after 3 retries", False),
+        ("max_pages", False),
+        ("listing page cap", False),
+        ("pager cycle", False),
+        ("no article links", False),
+    ],
+)
+def test_completed_coverage_counts_only_walks_that_bridged_their_ground(
+    tmp_path, stop_reason, covered
+):
+    db = tmp_path / "a.db"
+    a, b = (f"https://www.ehangzhou.gov.cn/2026-11/2{i}/c_30000{i}.htm" for i in range(2))
+    build_archive(db, listing([a]), listing([b], page=2, last=True, stop_reason=stop_reason))
+    with ArchiveReader(db) as reader:
+        assert reader.completed_coverage("Latest") == ({a, b} if covered else set())
+
+
+def test_completed_coverage_needs_every_walk_of_the_run_to_end_bridged(tmp_path):
+    db = tmp_path / "a.db"
+    a, b, c = (f"https://www.ehangzhou.gov.cn/2026-11/2{i}/c_30000{i}.htm" for i in range(3))
+    build_archive(db, listing([a]))  # a finished run whose walk has no last page
+    build_archive(db, listing([b], last=True), listing([c]))  # two walks: one ended, one not
+    build_archive(db, listing([c], section="Business", last=True))
+    with ArchiveReader(db) as reader:
+        assert reader.completed_coverage("Latest") == set()
+        assert reader.completed_coverage("Business") == {c}
 
 
 def test_uncommitted_batch_is_not_visible_to_the_reader(tmp_path):

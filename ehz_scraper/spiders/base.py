@@ -15,7 +15,14 @@ from twisted.python.failure import Failure
 
 from ehz_scraper import navigation as nav
 from ehz_scraper.errors import BadArgument
-from ehz_scraper.items import ArticleCapture, FailedFetch, ListingPage, PageFetch
+from ehz_scraper.items import (
+    STOP_END_OF_LISTING,
+    STOP_INCREMENTAL,
+    ArticleCapture,
+    FailedFetch,
+    ListingPage,
+    PageFetch,
+)
 from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.urls import (
@@ -171,14 +178,14 @@ class EhzSpider(scrapy.Spider):
             # Everything listed is known, and the page's oldest article is ground a completed
             # walk covered: all older articles were handled then (an interrupted run's
             # articles are known but not covered, so the walk goes on past them).
-            stop = "incremental: nothing new"
+            stop = STOP_INCREMENTAL
         elif args.max_pages is not None and walk.pages >= args.max_pages:
             stop = "max_pages"
         elif walk.pages >= self.max_listing_pages:
             stop = "listing page cap"
             self.logger.warning("listing walk of %s cut at %d pages", walk.section, walk.pages)
         elif next_url is None:
-            stop = "end of listing"
+            stop = STOP_END_OF_LISTING
         elif next_url in walk.seen:
             stop = "pager cycle"
             self.logger.warning("listing pager of %s links back to %s", walk.section, next_url)
