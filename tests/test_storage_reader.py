@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from capture_fixtures import PipelineRun, build_archive, capture, listing
 
+from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.storage.reader import ArchiveReader
 
 TOWNS_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
@@ -17,6 +18,7 @@ def test_a_missing_archive_reads_as_empty(tmp_path):
     assert reader.is_known(1) is False
     assert reader.last_fetch(TOWNS_URL) is None
     assert reader.failures_not_due() == set()
+    assert reader.failures_due() == set()
     assert reader.completed_coverage("Latest") == set()
     assert not (tmp_path / "none.db").exists()
 
@@ -37,6 +39,29 @@ def test_known_ids_last_fetch_and_failures(tmp_path):
         # Failed at 07:00, next due at 08:00 (1 hour backoff after the first failure).
         assert reader.failures_not_due("2026-11-26T07:59:59Z") == {MISSING_URL}
         assert reader.failures_not_due("2026-11-26T08:00:00Z") == set()
+        assert reader.failures_due("2026-11-26T07:59:59Z") == set()
+        assert reader.failures_due("2026-11-26T08:00:00Z") == {MISSING_URL}
+
+
+def test_a_resolved_failure_is_never_due(tmp_path):
+    db = tmp_path / "a.db"
+    build_archive(db, capture("01_three_page_towns", pages=[1, 2], failed={3: "HTTP 500"}))
+    towns_3 = TOWNS_URL.replace(".htm", "_3.htm")
+    with ArchiveReader(db) as reader:
+        assert reader.failures_due("2026-11-26T08:00:00Z") == {towns_3}
+    build_archive(db, capture("01_three_page_towns", fetched_at="2026-11-26T09:00:00Z"))
+    with ArchiveReader(db) as reader:
+        assert reader.failures_due("2026-11-26T09:00:00Z") == set()
+        assert reader.failures_not_due("2026-11-26T09:00:00Z") == set()
+
+
+def test_spiders_read_due_failures_through_the_reader(tmp_path):
+    db = tmp_path / "a.db"
+    build_archive(db, capture("22_page_not_found"))
+    view = open_archive_view(str(db))
+    assert type(view) is ArchiveReader
+    assert view.failures_due("2026-11-26T08:00:00Z") == {MISSING_URL}
+    view.close()
 
 
 def test_completed_coverage_counts_finished_runs_only(tmp_path):

@@ -16,6 +16,10 @@ in this run itself. A missing archive file reads as an empty archive (a first cr
   failure whose `next_due` is later than `now` (default: the current time). They failed
   to fetch, were not articles, or failed validation; retry them only once due (backoff
   1 h, 6 h, 1 day, then weekly). A later successful store of the URL resolves it.
+- `failures_due(now=None) -> set[str]`: the other open failures: canonical URLs whose
+  retry is due (`next_due` at or before `now`). Spiders treat them as new articles (an
+  incomplete article is fetched again whole). Both methods read the `next_due` the writer
+  computed; the backoff itself lives in `storage.timeutil.next_due` only.
 - `completed_coverage(section) -> set[str]`: the canonical page-1 article URLs listed on the
   listing pages of `section` (the name as in the navigation, e.g. "Latest", compared
   case-insensitively) by walks that bridged their ground: everything listed under a
@@ -121,11 +125,19 @@ class ArchiveReader:
         return self._codec.read(last["snapshot_hash"])
 
     def failures_not_due(self, now: str | datetime | None = None) -> set[str]:
+        return self._open_failures(due=False, now=now)
+
+    def failures_due(self, now: str | datetime | None = None) -> set[str]:
+        return self._open_failures(due=True, now=now)
+
+    def _open_failures(self, *, due: bool, now: str | datetime | None) -> set[str]:
+        """Open failures on one side of `now`: together the two sides are every open one."""
         db = self._db()
         if db is None:
             return set()
+        side = "next_due <= ?" if due else "next_due > ?"
         rows = db.execute(
-            "SELECT url FROM failures WHERE resolved = 0 AND next_due > ?", [normalize_ts(now)]
+            f"SELECT url FROM failures WHERE resolved = 0 AND {side}", [normalize_ts(now)]
         )
         return {row[0] for row in rows}
 
