@@ -47,7 +47,7 @@ def test_run_row_listing_pages_and_summary(tmp_path, caplog):
         db,
         "SELECT run_id, url, section, page, listed_count, new_count, last,"
         " stop_reason FROM listings",
-    ) == [(1, "https://www.ehangzhou.gov.cn/node_7040.htm", "Latest", 1, 1, 1, 1, "no next page")]
+    ) == [(1, "https://www.ehangzhou.gov.cn/node_7040.htm", "Latest", 1, 1, 1, 1, "end of listing")]
     summary = (
         "run 1 finished: 1 listing pages, 1 new, 0 changed, 0 unchanged, 0 incomplete,"
         " 1 failed, 0 fallback extractions"
