@@ -104,7 +104,8 @@ class PipelineRun:
     def __init__(self, db: Path, **settings: object) -> None:
         self.crawler = get_crawler(FixtureSpider, {"EHZ_DB": str(db), **settings})
         self.crawler.crawling = True  # as during a crawl; False would mean interrupted
-        self.spider = FixtureSpider(mode="full")
+        self.spider = FixtureSpider.from_crawler(self.crawler, mode="full")
+        self.crawler.spider = self.spider  # what the pipelines read, as in a crawl
         self.pipes = [
             ExtractPipeline.from_crawler(self.crawler),
             ValidatePipeline.from_crawler(self.crawler),
@@ -112,7 +113,7 @@ class PipelineRun:
         ]
         for pipe in self.pipes:
             if hasattr(pipe, "open_spider"):
-                pipe.open_spider(self.spider)
+                pipe.open_spider()
 
     @property
     def store(self) -> StorePipeline:
@@ -122,14 +123,14 @@ class PipelineRun:
         out = []
         for item in items:
             for pipe in self.pipes:
-                item = pipe.process_item(item, self.spider)
+                item = pipe.process_item(item)
             out.append(item)
         return out
 
     def close(self, reason: str = "finished") -> None:
         for pipe in self.pipes:
             if hasattr(pipe, "close_spider"):
-                pipe.close_spider(self.spider)
+                pipe.close_spider()
         self.store.spider_closed(self.spider, reason)
 
 

@@ -132,9 +132,9 @@ def test_a_store_error_is_a_store_failure_and_the_crawl_goes_on(tmp_path):
     db = tmp_path / "a.db"
     run = PipelineRun(db)
     broken = capture(TOWNS)
-    run.pipes[0].process_item(broken, run.spider)
+    run.pipes[0].process_item(broken)
     broken.record["images"][0]["src"] = None  # violates NOT NULL midway through the article
-    run.pipes[2].process_item(broken, run.spider)
+    run.pipes[2].process_item(broken)
     run.feed(capture("02_caption_forms_inline"))
     run.close()
     assert rows(db, "SELECT stage, reason FROM failures") == [
