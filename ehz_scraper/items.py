@@ -43,6 +43,7 @@ class ArticleCapture:
     # Filled in by the pipelines, never by spiders:
     record: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable
+    bad_pages: list[int] = field(default_factory=list)  # fetched pages that were not articles
 
 
 # ListingPage.stop_reason of a walk that reached the bottom of its ground: the listing ended,

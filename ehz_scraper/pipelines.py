@@ -90,7 +90,7 @@ class ExtractPipeline:
         except Exception as exc:  # an extractor bug must not lose the pages: record it
             return _fail(item, "extract", f"extractor error: {type(exc).__name__}: {exc}")
         item.record = result.record
-        item.bad_pages = list(result.bad_pages)  # read by StorePipeline
+        item.bad_pages = list(result.bad_pages)
         return item
 
 
@@ -189,13 +189,12 @@ class StorePipeline:
             self.writer.store_failed_capture(item, **item.failure)
             logger.info("not archived: %s (%s)", item.url, item.failure["reason"])
             return
-        bad = list(getattr(item, "bad_pages", []) or [])
         try:
             outcome = self.writer.store_article(
                 item,
                 item.record,
-                bad_pages=bad,
-                bad_page_reasons=bad_page_reasons(item.record, bad),
+                bad_pages=item.bad_pages,
+                bad_page_reasons=bad_page_reasons(item.record, item.bad_pages),
             )
         except Exception as exc:  # recorded as a store failure, the article left out whole
             item.failure = {"stage": "store", "reason": f"{type(exc).__name__}: {exc}"}

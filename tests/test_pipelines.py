@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from capture_fixtures import T0, PipelineRun, build_archive, capture, listing
 
@@ -141,3 +141,16 @@ def test_a_store_error_is_a_store_failure_and_the_crawl_goes_on(tmp_path):
         ("store", "IntegrityError: NOT NULL constraint failed: images.src")
     ]
     assert rows(db, "SELECT article_id FROM articles") == [(279666,)]
+
+
+def test_bad_pages_is_a_declared_capture_field_the_extract_pipeline_fills(tmp_path):
+    fresh = capture("31_page_2_soft_404")
+    assert fresh.bad_pages == []
+    assert "bad_pages" in {f.name for f in fields(ArticleCapture)}
+    run = PipelineRun(tmp_path / "a.db")
+    [out] = run.feed(fresh)
+    run.close()
+    assert out.failure is None
+    assert out.bad_pages == [2]
+    assert rows(tmp_path / "a.db", "SELECT article_id, complete FROM articles") == [(279700, 0)]
+    assert rows(tmp_path / "a.db", "SELECT page, stage FROM failures") == [(2, "extract")]
