@@ -148,3 +148,20 @@ def test_an_incomplete_article_is_fetched_again_when_its_failure_is_due(tmp_path
         conn.close()
         again = crawl("latest", server.base_url, db)
     assert set(again.articles) == {MISSING_PAGE, NOT_FOUND}
+
+
+def test_due_failures_a_cut_walk_listed_are_retried_by_a_shorter_walk(tmp_path):
+    db = tmp_path / "a.db"
+    with SiteServer() as server:
+        # Page 2 lists both failures; the walk is cut at page 3, so it covers nothing.
+        server.behaviours["/node_7040_3.htm"] = respond(503)
+        first = crawl("latest", server.base_url, db)
+        assert [e["stop_reason"] for e in first.listings][-1].startswith("fetch failed")
+        del server.behaviours["/node_7040_3.htm"]
+        conn = sqlite3.connect(db)  # time passes: every failure is due again
+        with conn:
+            conn.execute("UPDATE failures SET next_due = '2000-01-01T00:00:00Z'")
+        conn.close()
+        again = crawl("latest", server.base_url, db, "max_pages=1")
+    assert [e["page"] for e in again.listings] == [1]
+    assert set(again.articles) == {MISSING_PAGE, NOT_FOUND}

@@ -20,6 +20,7 @@ def test_a_missing_archive_reads_as_empty(tmp_path):
     assert reader.failures_not_due() == set()
     assert reader.failures_due() == set()
     assert reader.completed_coverage("Latest") == set()
+    assert reader.listed_urls("Latest") == set()
     assert not (tmp_path / "none.db").exists()
 
 
@@ -108,6 +109,9 @@ def test_completed_coverage_needs_every_walk_of_the_run_to_end_bridged(tmp_path)
     with ArchiveReader(db) as reader:
         assert reader.completed_coverage("Latest") == set()
         assert reader.completed_coverage("Business") == {c}
+        assert reader.listed_urls("latest") == {a, b, c}
+        assert reader.listed_urls("Business") == {c}
+        assert reader.listed_urls("Sports") == set()
 
 
 def test_uncommitted_batch_is_not_visible_to_the_reader(tmp_path):

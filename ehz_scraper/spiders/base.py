@@ -144,10 +144,12 @@ class EhzSpider(scrapy.Spider):
         """Page 1 of a section's listing, then the section's failed articles due a retry."""
         walk = Walk(section=section, coverage=self.archive.completed_coverage(section))
         yield self.listing_request(walk, listing_url)
-        # Retries the walk may never reach (it stops on known ground): failures of articles
-        # this section listed in an earlier completed walk.
-        for page1_url in sorted(u for u in self.due.values() if u in walk.coverage):
-            yield from self.article_requests(page1_url, None, section)
+        # Retries the walk may never reach (it stops on covered ground, or is cut by
+        # max_pages): failures of articles any earlier walk of this section listed.
+        if self.due:
+            listed = self.archive.listed_urls(section)
+            for page1_url in sorted(u for u in self.due.values() if u in listed):
+                yield from self.article_requests(page1_url, None, section)
 
     def listing_request(self, walk: Walk, listing_url: str) -> Request:
         walk.seen.add(listing_url)

@@ -34,6 +34,9 @@ in this run itself. A missing archive file reads as an empty archive (a first cr
   page, or in a `running`, `interrupted` or `failed` run, ended early. An incremental walk
   stops on a listing page whose articles are all known and whose oldest is in this set; it
   walks on past pages only uncounted walks listed, so none of those leave a hole.
+- `listed_urls(section) -> set[str]`: the canonical page-1 article URLs any walk of
+  `section` listed, in any run, bridged or not: where a walk retries the section's due
+  failures, however deep they now sit (coverage is only where a walk may stop).
 - `last_body(url) -> bytes | None`: the raw bytes of the newest stored fetch of `url` (what a
   304 response stands for), or None.
 - `runs(limit=10) -> list[dict]`: the newest runs (id, spider, status, started, finished).
@@ -157,6 +160,17 @@ class ArchiveReader:
             " SELECT DISTINCT j.value FROM listings l JOIN bridged b ON b.run_id = l.run_id,"
             " json_each(l.article_urls) j WHERE lower(l.section) = lower(?)",
             [section, section],
+        )
+        return {row[0] for row in rows}
+
+    def listed_urls(self, section: str) -> set[str]:
+        db = self._db()
+        if db is None:
+            return set()
+        rows = db.execute(
+            "SELECT DISTINCT j.value FROM listings l, json_each(l.article_urls) j"
+            " WHERE lower(l.section) = lower(?)",
+            [section],
         )
         return {row[0] for row in rows}
 
