@@ -194,8 +194,8 @@ def bench_throughput(tmp: Path, captures: int) -> dict:
     db = tmp / "throughput.db"
     extract, validate = ExtractPipeline(str(db)), ValidatePipeline()
     store = StorePipeline(crawler=_FakeCrawler(), db_path=str(db), batch_size=50, drift_share=0.2)
-    extract.open_spider(None)
-    store.open_spider(_Spider())
+    extract.open_spider()
+    store.open_spider()
     # CPU time of this process as well as wall time: the machine may be shared, and the
     # goal is about one core's worth of work.
     t0, c0 = time.perf_counter(), time.process_time()
@@ -204,7 +204,7 @@ def bench_throughput(tmp: Path, captures: int) -> dict:
     store.writer.commit()
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     counts = dict(store.writer.counts)
-    store.close_spider(_Spider())
+    store.close_spider()
     return {
         "captures": captures,
         "seconds": elapsed,
@@ -216,6 +216,7 @@ def bench_throughput(tmp: Path, captures: int) -> dict:
 
 class _FakeCrawler:
     crawling = True  # only read at close_spider to tell finished from interrupted
+    spider = _Spider()  # open_spider names the run after it
 
 
 def main() -> None:

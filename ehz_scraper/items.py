@@ -43,6 +43,15 @@ class ArticleCapture:
     # Filled in by the pipelines, never by spiders:
     record: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable
+    bad_pages: list[int] = field(default_factory=list)  # fetched pages that were not articles
+
+
+# ListingPage.stop_reason of a walk that reached the bottom of its ground: the listing ended,
+# or an incremental stop on a page whose articles a bridged earlier walk already covered.
+# Only walks ending so count as covered ground (storage.reader.ArchiveReader.completed_coverage).
+STOP_END_OF_LISTING = "end of listing"
+STOP_INCREMENTAL = "incremental: nothing new"
+BRIDGING_STOPS = (STOP_END_OF_LISTING, STOP_INCREMENTAL)
 
 
 @dataclass

@@ -34,14 +34,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def process_response(self, request: Request, response: Response, spider=None):
+    async def process_response(self, request: Request, response: Response):
         result = super().process_response(request, response)
         if isinstance(result, Request):
             header = response.headers.get(b"Retry-After")
             await self._wait(result, header.decode("latin-1") if header else None)
         return result
 
-    async def process_exception(self, request: Request, exception: Exception, spider=None):
+    async def process_exception(self, request: Request, exception: Exception):
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await self._wait(result)

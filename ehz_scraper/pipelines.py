@@ -53,14 +53,14 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler.settings.get("EHZ_DB") or DEFAULT_DB)
 
-    def open_spider(self, spider: Spider | None = None) -> None:
+    def open_spider(self) -> None:
         self.reader = ArchiveReader(self.db_path)
 
-    def close_spider(self, spider: Spider | None = None) -> None:
+    def close_spider(self) -> None:
         if self.reader is not None:
             self.reader.close()
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleCapture) or item.failure is not None:
             return item
         pages = []
@@ -90,7 +90,7 @@ class ExtractPipeline:
         except Exception as exc:  # an extractor bug must not lose the pages: record it
             return _fail(item, "extract", f"extractor error: {type(exc).__name__}: {exc}")
         item.record = result.record
-        item.bad_pages = list(result.bad_pages)  # read by StorePipeline
+        item.bad_pages = list(result.bad_pages)
         return item
 
 
@@ -101,7 +101,7 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls()
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleCapture) or item.failure is not None:
             return item
         reason = validation_problem(item.record, item.article_id)
@@ -164,7 +164,10 @@ class StorePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
-    def open_spider(self, spider: Spider) -> None:
+    def open_spider(self) -> None:
+        # Scrapy 2.13+ no longer passes the spider to pipeline methods: the crawler has it.
+        spider = self.crawler.spider
+        assert spider is not None
         self.writer = ArchiveWriter(
             self.db_path, batch_size=self.batch_size, max_batch_seconds=self.batch_seconds
         )
@@ -172,7 +175,7 @@ class StorePipeline:
         self.run_id = self.writer.start_run(spider.name, arguments)
         spider.ehz_run_id = self.run_id
 
-    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+    def process_item(self, item: Any) -> Any:
         assert self.writer is not None
         if isinstance(item, ListingPage):
             self.writer.store_listing(item)
@@ -186,13 +189,12 @@ class StorePipeline:
             self.writer.store_failed_capture(item, **item.failure)
             logger.info("not archived: %s (%s)", item.url, item.failure["reason"])
             return
-        bad = list(getattr(item, "bad_pages", []) or [])
         try:
             outcome = self.writer.store_article(
                 item,
                 item.record,
-                bad_pages=bad,
-                bad_page_reasons=bad_page_reasons(item.record, bad),
+                bad_pages=item.bad_pages,
+                bad_page_reasons=bad_page_reasons(item.record, item.bad_pages),
             )
         except Exception as exc:  # recorded as a store failure, the article left out whole
             item.failure = {"stage": "store", "reason": f"{type(exc).__name__}: {exc}"}
@@ -201,7 +203,7 @@ class StorePipeline:
             return
         logger.debug("%s article %s (version %s)", outcome.status, item.article_id, outcome.version)
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         if self.writer is None:
             return
         status = "finished" if self.crawler.crawling else "interrupted"

@@ -8,7 +8,13 @@ from pathlib import Path
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
-from ehz_scraper.items import ArticleCapture, FailedFetch, ListingPage, PageFetch
+from ehz_scraper.items import (
+    STOP_END_OF_LISTING,
+    ArticleCapture,
+    FailedFetch,
+    ListingPage,
+    PageFetch,
+)
 from ehz_scraper.pipelines import ExtractPipeline, StorePipeline, ValidatePipeline
 from ehz_scraper.urls import article_page_url, parse_article_url
 
@@ -67,7 +73,15 @@ def capture(
     )
 
 
-def listing(urls: list[str], *, page: int = 1, section: str = "Latest", last: bool = False):
+def listing(
+    urls: list[str],
+    *,
+    page: int = 1,
+    section: str = "Latest",
+    last: bool = False,
+    stop_reason: str = STOP_END_OF_LISTING,
+):
+    """A listing page of a walk; a `last` one ended the walk with `stop_reason`."""
     return ListingPage(
         url=f"https://www.ehangzhou.gov.cn/node_7040{'_' + str(page) if page > 1 else ''}.htm",
         section=section,
@@ -76,7 +90,7 @@ def listing(urls: list[str], *, page: int = 1, section: str = "Latest", last: bo
         new_count=len(urls),
         fetched_at=T0,
         last=last,
-        stop_reason="no next page" if last else None,
+        stop_reason=stop_reason if last else None,
     )
 
 
@@ -90,7 +104,8 @@ class PipelineRun:
     def __init__(self, db: Path, **settings: object) -> None:
         self.crawler = get_crawler(FixtureSpider, {"EHZ_DB": str(db), **settings})
         self.crawler.crawling = True  # as during a crawl; False would mean interrupted
-        self.spider = FixtureSpider(mode="full")
+        self.spider = FixtureSpider.from_crawler(self.crawler, mode="full")
+        self.crawler.spider = self.spider  # what the pipelines read, as in a crawl
         self.pipes = [
             ExtractPipeline.from_crawler(self.crawler),
             ValidatePipeline.from_crawler(self.crawler),
@@ -98,7 +113,7 @@ class PipelineRun:
         ]
         for pipe in self.pipes:
             if hasattr(pipe, "open_spider"):
-                pipe.open_spider(self.spider)
+                pipe.open_spider()
 
     @property
     def store(self) -> StorePipeline:
@@ -108,14 +123,14 @@ class PipelineRun:
         out = []
         for item in items:
             for pipe in self.pipes:
-                item = pipe.process_item(item, self.spider)
+                item = pipe.process_item(item)
             out.append(item)
         return out
 
     def close(self, reason: str = "finished") -> None:
         for pipe in self.pipes:
             if hasattr(pipe, "close_spider"):
-                pipe.close_spider(self.spider)
+                pipe.close_spider()
         self.store.spider_closed(self.spider, reason)
 
 

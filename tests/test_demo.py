@@ -21,6 +21,7 @@ def test_demo_crawls_the_fixture_site_offline(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "ScrapyDeprecationWarning" not in proc.stderr  # the crawl's log goes to stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Serving the fixture site at http://127.0.0.1:")
     assert f"ehz stats --db {db}" in lines

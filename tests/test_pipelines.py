@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from capture_fixtures import T0, PipelineRun, build_archive, capture, listing
 
@@ -47,7 +47,7 @@ def test_run_row_listing_pages_and_summary(tmp_path, caplog):
         db,
         "SELECT run_id, url, section, page, listed_count, new_count, last,"
         " stop_reason FROM listings",
-    ) == [(1, "https://www.ehangzhou.gov.cn/node_7040.htm", "Latest", 1, 1, 1, 1, "no next page")]
+    ) == [(1, "https://www.ehangzhou.gov.cn/node_7040.htm", "Latest", 1, 1, 1, 1, "end of listing")]
     summary = (
         "run 1 finished: 1 listing pages, 1 new, 0 changed, 0 unchanged, 0 incomplete,"
         " 1 failed, 0 fallback extractions"
@@ -132,12 +132,25 @@ def test_a_store_error_is_a_store_failure_and_the_crawl_goes_on(tmp_path):
     db = tmp_path / "a.db"
     run = PipelineRun(db)
     broken = capture(TOWNS)
-    run.pipes[0].process_item(broken, run.spider)
+    run.pipes[0].process_item(broken)
     broken.record["images"][0]["src"] = None  # violates NOT NULL midway through the article
-    run.pipes[2].process_item(broken, run.spider)
+    run.pipes[2].process_item(broken)
     run.feed(capture("02_caption_forms_inline"))
     run.close()
     assert rows(db, "SELECT stage, reason FROM failures") == [
         ("store", "IntegrityError: NOT NULL constraint failed: images.src")
     ]
     assert rows(db, "SELECT article_id FROM articles") == [(279666,)]
+
+
+def test_bad_pages_is_a_declared_capture_field_the_extract_pipeline_fills(tmp_path):
+    fresh = capture("31_page_2_soft_404")
+    assert fresh.bad_pages == []
+    assert "bad_pages" in {f.name for f in fields(ArticleCapture)}
+    run = PipelineRun(tmp_path / "a.db")
+    [out] = run.feed(fresh)
+    run.close()
+    assert out.failure is None
+    assert out.bad_pages == [2]
+    assert rows(tmp_path / "a.db", "SELECT article_id, complete FROM articles") == [(279700, 0)]
+    assert rows(tmp_path / "a.db", "SELECT page, stage FROM failures") == [(2, "extract")]

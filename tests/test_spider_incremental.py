@@ -10,8 +10,6 @@ import sys
 import threading
 import time
 
-import pytest
-
 from tests.support.archive_db import article_rows, query
 from tests.support.crawling import FAST, MANIFEST, ROOT, article, crawl, section_ids
 from tests.support.site_server import SiteServer, respond
@@ -109,11 +107,6 @@ def test_refresh_uses_conditional_get_and_keeps_unchanged_articles(tmp_path):
     assert query(db, "SELECT count(*) FROM fetches")[0][0] > fetches
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the archive: ArchiveReader.completed_coverage must ignore walks that ended in "
-    "'fetch failed' (the ground past a failed listing page was never covered)",
-)
 def test_a_walk_cut_by_a_failed_listing_page_is_resumed_by_the_next_run(tmp_path):
     db = tmp_path / "a.db"
     with SiteServer() as server:
@@ -129,6 +122,22 @@ def test_a_walk_cut_by_a_failed_listing_page_is_resumed_by_the_next_run(tmp_path
     assert set(article_rows(db)) == section_ids("Latest") - {NOT_FOUND}
 
 
+def test_a_max_pages_walk_covers_no_ground_for_the_next_run(tmp_path):
+    db = tmp_path / "a.db"
+    with SiteServer() as server:
+        first = crawl("latest", server.base_url, db, "max_pages=1")
+        assert [(e["page"], e["stop_reason"]) for e in first.listings] == [(1, "max_pages")]
+        # Page 1's articles are archived, but the ground under page 1 was never reached.
+        again = crawl("latest", server.base_url, db)
+        assert [(e["page"], e["new_count"], e["stop_reason"]) for e in again.listings] == [
+            (1, 0, None),
+            (2, len(PAGES[1]), None),
+            (3, 7, "end of listing"),
+        ]
+        assert set(again.articles) == set(PAGES[1] + PAGES[2])
+    assert set(article_rows(db)) == section_ids("Latest") - {NOT_FOUND}
+
+
 def test_an_incomplete_article_is_fetched_again_when_its_failure_is_due(tmp_path):
     db = tmp_path / "a.db"
     with SiteServer() as server:
@@ -138,4 +147,21 @@ def test_an_incomplete_article_is_fetched_again_when_its_failure_is_due(tmp_path
             conn.execute("UPDATE failures SET next_due = '2000-01-01T00:00:00Z'")
         conn.close()
         again = crawl("latest", server.base_url, db)
+    assert set(again.articles) == {MISSING_PAGE, NOT_FOUND}
+
+
+def test_due_failures_a_cut_walk_listed_are_retried_by_a_shorter_walk(tmp_path):
+    db = tmp_path / "a.db"
+    with SiteServer() as server:
+        # Page 2 lists both failures; the walk is cut at page 3, so it covers nothing.
+        server.behaviours["/node_7040_3.htm"] = respond(503)
+        first = crawl("latest", server.base_url, db)
+        assert [e["stop_reason"] for e in first.listings][-1].startswith("fetch failed")
+        del server.behaviours["/node_7040_3.htm"]
+        conn = sqlite3.connect(db)  # time passes: every failure is due again
+        with conn:
+            conn.execute("UPDATE failures SET next_due = '2000-01-01T00:00:00Z'")
+        conn.close()
+        again = crawl("latest", server.base_url, db, "max_pages=1")
+    assert [e["page"] for e in again.listings] == [1]
     assert set(again.articles) == {MISSING_PAGE, NOT_FOUND}

@@ -55,6 +55,13 @@ def test_latest_fetches_the_latest_listing_and_its_articles_only(first_run):
     assert not any(f"c_{ORPHAN}" in p for p in paths)
 
 
+def test_a_crawl_uses_no_deprecated_scrapy_api(first_run):
+    _server, _db, result, _paths = first_run
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ScrapyDeprecationWarning" not in result.stderr
+    assert "DeprecationWarning" not in result.stderr
+
+
 def test_latest_yields_one_capture_per_listed_article(first_run):
     _server, _db, result, _paths = first_run
     captures = result.articles

@@ -71,6 +71,10 @@ def extract_command(url: str | None, files: tuple[str, ...]) -> None:
 
     Exit status: 0 record printed; 1 the first page is not an article (reason on stderr);
     2 unusable arguments (a file that cannot be read, a --url that is not an article URL).
+
+    \b
+    Example: ehz extract 2021-05/12/c_266285.htm 2021-05/12/c_266285_2.htm > record.json
+      ehz extract --url https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm page1.htm
     """
     if not files:
         raise UsageProblem("give the article's page files: ehz extract [--url URL] FILE...")

@@ -16,7 +16,14 @@ from twisted.python.failure import Failure
 from ehz_scraper import navigation as nav
 from ehz_scraper.errors import BadArgument
 from ehz_scraper.fetch_errors import describe_failure, http_status_reason
-from ehz_scraper.items import ArticleCapture, FailedFetch, ListingPage, PageFetch
+from ehz_scraper.items import (
+    STOP_END_OF_LISTING,
+    STOP_INCREMENTAL,
+    ArticleCapture,
+    FailedFetch,
+    ListingPage,
+    PageFetch,
+)
 from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.urls import (
@@ -138,10 +145,12 @@ class EhzSpider(scrapy.Spider):
         """Page 1 of a section's listing, then the section's failed articles due a retry."""
         walk = Walk(section=section, coverage=self.archive.completed_coverage(section))
         yield self.listing_request(walk, listing_url)
-        # Retries the walk may never reach (it stops on known ground): failures of articles
-        # this section listed in an earlier completed walk.
-        for page1_url in sorted(u for u in self.due.values() if u in walk.coverage):
-            yield from self.article_requests(page1_url, None, section)
+        # Retries the walk may never reach (it stops on covered ground, or is cut by
+        # max_pages): failures of articles any earlier walk of this section listed.
+        if self.due:
+            listed = self.archive.listed_urls(section)
+            for page1_url in sorted(u for u in self.due.values() if u in listed):
+                yield from self.article_requests(page1_url, None, section)
 
     def listing_request(self, walk: Walk, listing_url: str) -> Request:
         walk.seen.add(listing_url)
@@ -172,14 +181,14 @@ class EhzSpider(scrapy.Spider):
             # Everything listed is known, and the page's oldest article is ground a completed
             # walk covered: all older articles were handled then (an interrupted run's
             # articles are known but not covered, so the walk goes on past them).
-            stop = "incremental: nothing new"
+            stop = STOP_INCREMENTAL
         elif args.max_pages is not None and walk.pages >= args.max_pages:
             stop = "max_pages"
         elif walk.pages >= self.max_listing_pages:
             stop = "listing page cap"
             self.logger.warning("listing walk of %s cut at %d pages", walk.section, walk.pages)
         elif next_url is None:
-            stop = "end of listing"
+            stop = STOP_END_OF_LISTING
         elif next_url in walk.seen:
             stop = "pager cycle"
             self.logger.warning("listing pager of %s links back to %s", walk.section, next_url)

@@ -16,13 +16,27 @@ in this run itself. A missing archive file reads as an empty archive (a first cr
   failure whose `next_due` is later than `now` (default: the current time). They failed
   to fetch, were not articles, or failed validation; retry them only once due (backoff
   1 h, 6 h, 1 day, then weekly). A later successful store of the URL resolves it.
-- `completed_coverage(section) -> set[str]`: the canonical page-1 article URLs listed on
-  every listing page of `section` (the name as in the navigation, e.g. "Latest",
-  compared case-insensitively) recorded by runs whose status is `finished` or `degraded`
-  (the walk ended normally; `running`, `interrupted` and `failed` runs do not count).
-  An incremental walk can stop on a listing page whose articles are all in this set (or
-  known): ground a completed run walked. It may keep going past pages that only an
-  interrupted run covered.
+- `failures_due(now=None) -> set[str]`: the other open failures: canonical URLs whose
+  retry is due (`next_due` at or before `now`). Spiders treat them as new articles (an
+  incomplete article is fetched again whole). Both methods read the `next_due` the writer
+  computed; the backoff itself lives in `storage.timeutil.next_due` only.
+- `completed_coverage(section) -> set[str]`: the canonical page-1 article URLs listed on the
+  listing pages of `section` (the name as in the navigation, e.g. "Latest", compared
+  case-insensitively) by walks that bridged their ground: everything listed under a
+  covered URL was handled by that walk or an earlier bridged one. A run's walk of the
+  section counts when the run is `finished` or `degraded` AND the walk's last listing page
+  stopped it with `end of listing` (nothing under it) or `incremental: nothing new` (it
+  reached ground an earlier bridged walk covered); when a run walked the section more than
+  once, every walk must end so. Nothing else counts, though the articles it listed were
+  fetched: a walk cut by a failed listing page (`fetch failed: ...`), by `max_pages` or by
+  the listing page cap never reached the ground under its last page; a `pager cycle` or a
+  page listing no article is a broken listing whose rest may reappear; a walk with no last
+  page, or in a `running`, `interrupted` or `failed` run, ended early. An incremental walk
+  stops on a listing page whose articles are all known and whose oldest is in this set; it
+  walks on past pages only uncounted walks listed, so none of those leave a hole.
+- `listed_urls(section) -> set[str]`: the canonical page-1 article URLs any walk of
+  `section` listed, in any run, bridged or not: where a walk retries the section's due
+  failures, however deep they now sit (coverage is only where a walk may stop).
 - `last_body(url) -> bytes | None`: the raw bytes of the newest stored fetch of `url` (what a
   304 response stands for), or None.
 - `runs(limit=10) -> list[dict]`: the newest runs (id, spider, status, started, finished).
@@ -35,6 +49,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ehz_scraper.items import BRIDGING_STOPS
 from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from ehz_scraper.storage.timeutil import normalize_ts
@@ -113,11 +128,19 @@ class ArchiveReader:
         return self._codec.read(last["snapshot_hash"])
 
     def failures_not_due(self, now: str | datetime | None = None) -> set[str]:
+        return self._open_failures(due=False, now=now)
+
+    def failures_due(self, now: str | datetime | None = None) -> set[str]:
+        return self._open_failures(due=True, now=now)
+
+    def _open_failures(self, *, due: bool, now: str | datetime | None) -> set[str]:
+        """Open failures on one side of `now`: together the two sides are every open one."""
         db = self._db()
         if db is None:
             return set()
+        side = "next_due <= ?" if due else "next_due > ?"
         rows = db.execute(
-            "SELECT url FROM failures WHERE resolved = 0 AND next_due > ?", [normalize_ts(now)]
+            f"SELECT url FROM failures WHERE resolved = 0 AND {side}", [normalize_ts(now)]
         )
         return {row[0] for row in rows}
 
@@ -125,10 +148,28 @@ class ArchiveReader:
         db = self._db()
         if db is None:
             return set()
+        # A run bridged the section when each of its walks (one page 1 each) has a last page
+        # with a bridging stop; a walk cut anywhere else has a page 1 but no such last page.
         rows = db.execute(
-            "SELECT DISTINCT j.value FROM listings l JOIN runs r ON r.id = l.run_id,"
-            " json_each(l.article_urls) j"
-            f" WHERE lower(l.section) = lower(?) AND r.status IN {COMPLETED_STATUSES}",
+            "WITH bridged AS ("
+            " SELECT l.run_id FROM listings l JOIN runs r ON r.id = l.run_id"
+            f" WHERE lower(l.section) = lower(?) AND r.status IN {COMPLETED_STATUSES}"
+            " GROUP BY l.run_id"
+            " HAVING sum(l.page = 1)"
+            f" = sum(l.last = 1 AND l.stop_reason IN {BRIDGING_STOPS}))"
+            " SELECT DISTINCT j.value FROM listings l JOIN bridged b ON b.run_id = l.run_id,"
+            " json_each(l.article_urls) j WHERE lower(l.section) = lower(?)",
+            [section, section],
+        )
+        return {row[0] for row in rows}
+
+    def listed_urls(self, section: str) -> set[str]:
+        db = self._db()
+        if db is None:
+            return set()
+        rows = db.execute(
+            "SELECT DISTINCT j.value FROM listings l, json_each(l.article_urls) j"
+            " WHERE lower(l.section) = lower(?)",
             [section],
         )
         return {row[0] for row in rows}
