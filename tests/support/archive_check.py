@@ -38,6 +38,19 @@ def failures(db: Path, run_id: int | None = None) -> dict[str, tuple[str, str]]:
         return {r[0]: (r[1], r[2]) for r in conn.execute(sql, args)}
 
 
+def finished_state(db: Path) -> dict[str, Any]:
+    """What a finished archive holds, minus times: ids, records, completeness, failures."""
+    with connect(db) as conn:
+        complete = dict(conn.execute("SELECT article_id, complete FROM articles"))
+        versions = dict(conn.execute("SELECT article_id, count(*) FROM versions GROUP BY 1"))
+    return {
+        "records": records(db),
+        "complete": complete,
+        "versions": versions,
+        "failures": failures(db),
+    }
+
+
 def last_run(db: Path) -> dict[str, Any]:
     with connect(db) as conn:
         row = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()

@@ -81,6 +81,16 @@ def crawl(
     return CrawlResult(proc.returncode, proc.stdout, proc.stderr, entries)
 
 
+def site_crawl_cmd(base_url: str, settings: dict[str, str], *spider_args: str) -> list[str]:
+    """`scrapy crawl site -q` on `base_url` with `-s` settings and extra `-a` spider arguments."""
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-q", "-a", f"base_url={base_url}"]
+    for arg in spider_args:
+        cmd += ["-a", arg]
+    for key, value in settings.items():
+        cmd += ["-s", f"{key}={value}"]
+    return cmd
+
+
 def section_ids(name: str) -> set[int]:
     """Article ids (including non-articles) the fixture site lists in section `name`."""
     return set(MANIFEST["sections"][name]["article_ids"])
