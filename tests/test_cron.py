@@ -9,12 +9,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from ehz_scraper.commands.crawl import crawl_argv
 from tests.support import archive_check as ac
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import Fault, FaultServer
@@ -24,10 +24,8 @@ HANG = "/2025-04/03/c_293090.htm"
 
 
 def scrapy_crawl(spider: str, base_url: str, db: Path, *extra: str, **settings: str) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}"]
-    for key, value in {**FAST, "EHZ_DB": str(db), **settings}.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd + list(extra)
+    settings = {**FAST, "EHZ_DB": str(db), **settings}
+    return crawl_argv(spider, settings, f"base_url={base_url}") + list(extra)
 
 
 def run(cmd: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:

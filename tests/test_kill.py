@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from ehz_scraper.commands.crawl import crawl_argv
 from tests.support import archive_check as ac
-from tests.support.crawling import FAST, ROOT, site_crawl_cmd
+from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import FaultServer
 
 SEED = 20261126
@@ -33,7 +34,7 @@ SETTINGS = {**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
 
 def crawl_cmd(base_url: str, db: Path, batch: int) -> list[str]:
     settings = {**SETTINGS, "EHZ_DB": str(db), "EHZ_BATCH_SIZE": str(batch)}
-    return site_crawl_cmd(base_url, settings, "mode=full")
+    return crawl_argv("site", settings, f"base_url={base_url}", "mode=full", options=["-q"])
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ehz_scraper.commands.crawl import crawl_argv
 from tests.support import archive_check as ac
-from tests.support.crawling import FAST, ROOT, site_crawl_cmd
+from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import FaultServer
 
 SETTINGS = {**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "EHZ_BATCH_SIZE": "5"}
@@ -20,7 +21,7 @@ def site_cmd(base_url: str, db: Path, jobdir: Path | None) -> list[str]:
     settings = {**SETTINGS, "EHZ_DB": str(db)}
     if jobdir is not None:
         settings["JOBDIR"] = str(jobdir)
-    return site_crawl_cmd(base_url, settings)
+    return crawl_argv("site", settings, f"base_url={base_url}", options=["-q"])
 
 
 def test_site_backfill_stopped_with_sigint_resumes_to_the_same_archive(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 import sys
 import traceback
+from collections.abc import Mapping, Sequence
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -24,6 +25,18 @@ REQUIRED_EXTENSIONS = {
     "ehz_scraper.runlock.RunLockExtension": 0,
     "ehz_scraper.runreport.RunReport": 10,
 }
+
+
+def crawl_argv(
+    spider: str, settings: Mapping[str, str], *spider_args: str, options: Sequence[str] = ()
+) -> list[str]:
+    """The argv of `python -m scrapy crawl SPIDER OPTIONS -a ARG... -s KEY=VALUE...`."""
+    argv = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
+    for arg in spider_args:
+        argv += ["-a", arg]
+    for key, value in settings.items():
+        argv += ["-s", f"{key}={value}"]
+    return argv
 
 
 def _one_line(exc: BaseException) -> str:
