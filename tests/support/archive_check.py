@@ -111,18 +111,13 @@ def problems(db: Path) -> list[str]:
                 found.append(f"article {article_id}: no version {version}")
                 continue
             record = json.loads(row[0])
-            n_sections = conn.execute(
-                "SELECT count(*) FROM sections WHERE article_id = ?", [article_id]
-            ).fetchone()[0]
-            if n_sections != len(record["sections"]):
-                found.append(f"article {article_id}: {n_sections} sections, record has "
-                             f"{len(record['sections'])}")  # fmt: skip
-            n_images = conn.execute(
-                "SELECT count(*) FROM images WHERE article_id = ?", [article_id]
-            ).fetchone()[0]
-            if n_images != len(record["images"]):
-                found.append(f"article {article_id}: {n_images} images, record has "
-                             f"{len(record['images'])}")  # fmt: skip
+            for table in ("sections", "images"):  # one row per entry of the record's list
+                n_rows = conn.execute(
+                    f"SELECT count(*) FROM {table} WHERE article_id = ?", [article_id]
+                ).fetchone()[0]
+                if n_rows != len(record[table]):
+                    found.append(f"article {article_id}: {n_rows} {table}, record has "
+                                 f"{len(record[table])}")  # fmt: skip
             for url in json.loads(page_urls):
                 if conn.execute("SELECT 1 FROM fetches WHERE url = ?", [url]).fetchone() is None:
                     found.append(f"article {article_id}: no fetch of its page {url}")
