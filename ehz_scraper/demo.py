@@ -17,6 +17,8 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ehz_scraper.commands.crawl import crawl_argv
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE_DIR = ROOT / "tests" / "fixtures" / "site"
 
@@ -57,26 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"Serving the fixture site at {base_url}")
         print(f"scrapy crawl latest -a base_url={base_url} -s EHZ_DB={db}")
-        crawl = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "scrapy",
-                "crawl",
-                "latest",
-                "-a",
-                f"base_url={base_url}",
-                "-s",
-                f"EHZ_DB={db}",
-                "-s",
-                "DOWNLOAD_DELAY=0",
-                "-s",
-                "AUTOTHROTTLE_ENABLED=False",
-                "-s",
-                "LOG_LEVEL=WARNING",
-            ],
-            cwd=ROOT,
-        )
+        settings = {
+            "EHZ_DB": str(db),
+            "DOWNLOAD_DELAY": "0",
+            "AUTOTHROTTLE_ENABLED": "False",
+            "LOG_LEVEL": "WARNING",
+        }
+        crawl = subprocess.run(crawl_argv("latest", settings, f"base_url={base_url}"), cwd=ROOT)
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -6,18 +6,19 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from scrapy import Spider, signals
+from scrapy import Spider
 from scrapy.crawler import Crawler
 
 from ehz_scraper.errors import NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.items import ArticleCapture, ListingPage
+from ehz_scraper.runreport import RunReport
+from ehz_scraper.runstatus import DEFAULT_DB
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DB = "archive/ehangzhou.db"
 GOOD_STATUSES = (200, 304)
 
 
@@ -126,43 +127,39 @@ def validation_problem(record: dict[str, Any] | None, article_id: int) -> str | 
     return None
 
 
-# Close reasons that mean the walk ended by itself; `shutdown` is Ctrl-C / SIGTERM.
-_FINISHED_REASONS = {"finished"}
-_INTERRUPTED_REASONS = {"shutdown"}
-
-
 class StorePipeline:
-    """Writes captures, failures and listing pages to the archive, and the run row around them."""
+    """Writes captures, failures and listing pages to the archive, and the run row around them.
+
+    At close it writes the run's counts and a provisional status (`finished`, or `interrupted`
+    when the crawler had stopped crawling); the verdict (final status, close reason, summary,
+    drift alarm) is the RunReport extension's, which this pipeline makes sure is present.
+    """
 
     def __init__(
         self,
         crawler: Crawler,
         db_path: str,
         batch_size: int,
-        drift_share: float,
         batch_seconds: float | None = None,
     ) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.batch_size = batch_size
         self.batch_seconds = batch_seconds
-        self.drift_share = drift_share
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
-        self.status: str | None = None
+        # Held here: Scrapy's signals keep only weak references to their handlers.
+        self.report = RunReport.ensure(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         settings = crawler.settings
-        pipeline = cls(
+        return cls(
             crawler,
             settings.get("EHZ_DB") or DEFAULT_DB,
             settings.getint("EHZ_BATCH_SIZE", 50),
-            settings.getfloat("EHZ_DRIFT_FALLBACK_SHARE", 0.2),
             settings.getfloat("EHZ_BATCH_SECONDS", 2.0),
         )
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
 
     def open_spider(self) -> None:
         # Scrapy 2.13+ no longer passes the spider to pipeline methods: the crawler has it.
@@ -206,58 +203,12 @@ class StorePipeline:
     def close_spider(self) -> None:
         if self.writer is None:
             return
+        # Provisional: pipelines close before Scrapy tells anyone the close reason, so the
+        # RunReport's verdict at spider_closed replaces this status.
         status = "finished" if self.crawler.crawling else "interrupted"
-        drift = self.drift_reason()
-        if status == "finished" and drift:
-            status = "degraded"
-        self.status = status
-        summary = self.summary(status, drift)
-        self.writer.finish_run(status, summary=summary)
+        self.writer.finish_run(status)
         self.writer.close()
         self.writer = None
-        logger.info("%s", summary)
-
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        # Pipelines close before Scrapy tells anyone the close reason; fix the status here.
-        if self.run_id is None:
-            return
-        status = self.status or "failed"
-        if reason in _INTERRUPTED_REASONS or reason.startswith("closespider_"):
-            status = "interrupted"  # the walk was cut short: it covers no completed ground
-        elif reason not in _FINISHED_REASONS and status != "degraded":
-            status = "failed"
-        writer = ArchiveWriter(self.db_path)
-        try:
-            writer.conn.execute(
-                "UPDATE runs SET status = ?, close_reason = ? WHERE id = ?",
-                [status, reason, self.run_id],
-            )
-        finally:
-            writer.conn.close()
-
-    def drift_reason(self) -> str | None:
-        """Why this run looks like the site changed under us, or None."""
-        assert self.writer is not None
-        counts = self.writer.counts
-        stored = sum(counts[f"articles_{k}"] for k in ("new", "changed", "unchanged"))
-        if counts["listing_pages"] and not stored and counts["articles_failed"]:
-            return "listing pages listed articles but none could be extracted"
-        if stored and counts["fallback_extractions"] / stored > self.drift_share:
-            share = counts["fallback_extractions"] / stored
-            return f"{share:.0%} of articles needed fallback extraction"
-        return None
-
-    def summary(self, status: str, drift: str | None) -> str:
-        """A one-line human summary of the run."""
-        assert self.writer is not None
-        c = self.writer.counts
-        text = (
-            f"run {self.run_id} {status}: {c['listing_pages']} listing pages, "
-            f"{c['articles_new']} new, {c['articles_changed']} changed, "
-            f"{c['articles_unchanged']} unchanged, {c['articles_incomplete']} incomplete, "
-            f"{c['articles_failed']} failed, {c['fallback_extractions']} fallback extractions"
-        )
-        return f"{text} ({drift})" if drift else text
 
 
 _NOT_ARGUMENTS = {"name", "crawler", "settings", "start_urls", "allowed_domains", "custom_settings"}

@@ -10,6 +10,7 @@ from scrapy import signals
 
 from ehz_scraper.items import ListingPage
 from ehz_scraper.runstatus import (
+    DEFAULT_DB,
     DEFAULT_DRIFT_MIN_ARTICLES,
     DEFAULT_DRIFT_THRESHOLD,
     RunCounts,
@@ -95,7 +96,7 @@ class RunReport:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
-        self.db_path = Path(settings.get("EHZ_DB"))
+        self.db_path = Path(settings.get("EHZ_DB") or DEFAULT_DB)
         self.threshold = settings.getfloat("EHZ_DRIFT_THRESHOLD", DEFAULT_DRIFT_THRESHOLD)
         self.min_articles = settings.getint("EHZ_DRIFT_MIN_ARTICLES", DEFAULT_DRIFT_MIN_ARTICLES)
         # Built before the pipelines open the archive: any run row above this id is ours.
@@ -111,6 +112,16 @@ class RunReport:
         self.summary: str | None = None
 
     @classmethod
+    def ensure(cls, crawler) -> RunReport:
+        """The crawler's RunReport, made here when the extension is not enabled.
+
+        The store pipeline calls this: a run row it opens always gets its verdict, also when
+        `-s EXTENSIONS=...` (or a `scrapy runspider` without the project) left this out.
+        """
+        report = crawler.get_extension(cls)
+        return report if report is not None else cls.from_crawler(crawler)
+
+    @classmethod
     def from_crawler(cls, crawler) -> RunReport:
         ext = cls(crawler)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
@@ -119,8 +130,8 @@ class RunReport:
         return ext
 
     def spider_opened(self, spider) -> None:
-        # Connected now, after the pipelines (built later than extensions) connected theirs:
-        # handlers run in connection order, so this verdict is the last word on the run row.
+        # Connected now, after the pipelines and other extensions connected theirs: handlers
+        # run in connection order, so this verdict is the last word on the run row.
         self.crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def item_error(self, item, **kwargs) -> None:
@@ -158,7 +169,9 @@ class RunReport:
         summary = format_summary(counts, verdict, self.db_path)
         if counts.run_id is not None:
             locked = self.crawler.settings.getbool("EHZ_LOCK", True)
-            record_verdict(self.db_path, counts.run_id, verdict, summary, locked=locked)
+            record_verdict(
+                self.db_path, counts.run_id, verdict, summary, close_reason=reason, locked=locked
+            )
         stats.set_value("ehz/status", verdict.status)
         stats.set_value("ehz/why", verdict.why)
         self.counts, self.verdict, self.summary = counts, verdict, summary

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ehz_scraper.exitcodes import STATUS_EXIT, ExitStatus
 
+DEFAULT_DB = "archive/ehangzhou.db"
 DEFAULT_DRIFT_THRESHOLD = 0.2
 # Below this many articles a share means little (one soft 404 in an incremental run of one).
 DEFAULT_DRIFT_MIN_ARTICLES = 3
@@ -209,9 +210,15 @@ def _scalar(conn: sqlite3.Connection, sql: str, run_id: int | None) -> int:
 
 
 def record_verdict(
-    db_path: str | Path, run_id: int, verdict: Verdict, summary: str, *, locked: bool = True
+    db_path: str | Path,
+    run_id: int,
+    verdict: Verdict,
+    summary: str,
+    *,
+    close_reason: str | None = None,
+    locked: bool = True,
 ) -> None:
-    """Write the verdict into the run's row (status and summary), in its own short transaction.
+    """Write the verdict into the run's row (status, close reason, summary), in one transaction.
 
     Under the archive lock no other crawl can be running, so an earlier run still marked
     `running` was killed: it is marked `interrupted` (its walk covers no completed ground).
@@ -220,8 +227,8 @@ def record_verdict(
     try:
         with conn:
             conn.execute(
-                "UPDATE runs SET status = ?, summary = ? WHERE id = ?",
-                [verdict.status, summary, run_id],
+                "UPDATE runs SET status = ?, close_reason = ?, summary = ? WHERE id = ?",
+                [verdict.status, close_reason, summary, run_id],
             )
             if locked:
                 conn.execute(

@@ -131,7 +131,8 @@ class PipelineRun:
         for pipe in self.pipes:
             if hasattr(pipe, "close_spider"):
                 pipe.close_spider()
-        self.store.spider_closed(self.spider, reason)
+        # The run's verdict is written here, by the RunReport the store pipeline added.
+        self.store.report.spider_closed(self.spider, reason)
 
 
 def build_archive(db: Path, *items: object, reason: str = "finished") -> PipelineRun:

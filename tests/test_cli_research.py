@@ -216,10 +216,15 @@ def test_runs(archive):
     )
     runs = json.loads(ehz(archive, "runs", "--json").stdout)
     assert runs[1]["arguments"] == {"mode": "full"}
-    assert runs[1]["summary"] == (
-        "run 1 finished: 1 listing pages, 3 new, 0 changed, 0 unchanged, 1 incomplete,"
-        " 1 failed, 0 fallback extractions"
-    )
+    # The summary the run's verdict wrote (RunReport), its first lines exactly.
+    assert runs[1]["summary"].split("\n")[:6] == [
+        "ehz crawl fixture: finished (exit 0)",
+        "why: all went well",
+        f"archive: {archive}, run 1",
+        "articles: 3 new, 0 changed, 0 unchanged, 1 incomplete, 1 failed",
+        "extraction: 0 fallback, 0 missing a required field, 2 not an article",
+        "listing pages: 1 (1 links)",
+    ]
 
 
 def test_failures_show_next_due(archive):

@@ -9,12 +9,12 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from ehz_scraper.commands.crawl import crawl_argv
 from tests.support import archive_check as ac
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import Fault, FaultServer
@@ -24,14 +24,19 @@ HANG = "/2025-04/03/c_293090.htm"
 
 
 def scrapy_crawl(spider: str, base_url: str, db: Path, *extra: str, **settings: str) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}"]
-    for key, value in {**FAST, "EHZ_DB": str(db), **settings}.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd + list(extra)
+    settings = {**FAST, "EHZ_DB": str(db), **settings}
+    return crawl_argv(spider, settings, f"base_url={base_url}") + list(extra)
 
 
 def run(cmd: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def start(cmd: list[str]) -> subprocess.Popen[str]:
+    """`cmd` running in the background, its output captured as text."""
+    return subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def wait_for(path: Path, timeout: float = 20) -> None:
@@ -83,13 +88,7 @@ def test_second_crawl_on_the_same_archive_exits_at_once(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with FaultServer() as server:
         server.set_fault(HANG, Fault("hang", seconds=8))
-        first = subprocess.Popen(
-            scrapy_crawl("latest", server.base_url, db, "-q", DOWNLOAD_TIMEOUT="20"),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        first = start(scrapy_crawl("latest", server.base_url, db, "-q", DOWNLOAD_TIMEOUT="20"))
         try:
             wait_for(Path(f"{db}.lock"))
             started = time.monotonic()
@@ -245,13 +244,7 @@ def test_interrupted_crawl_exits_4(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     with FaultServer() as server:
         server.set_fault(HANG, Fault("hang", seconds=3))
-        proc = subprocess.Popen(
-            scrapy_crawl("latest", server.base_url, db, "-q", DOWNLOAD_TIMEOUT="60"),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = start(scrapy_crawl("latest", server.base_url, db, "-q", DOWNLOAD_TIMEOUT="60"))
         wait_for(Path(f"{db}.lock"))
         while server.hits(HANG) == 0:
             time.sleep(0.05)

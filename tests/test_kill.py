@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from ehz_scraper.commands.crawl import crawl_argv
 from tests.support import archive_check as ac
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import FaultServer
@@ -32,24 +33,8 @@ SETTINGS = {**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
 
 
 def crawl_cmd(base_url: str, db: Path, batch: int) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-q", "-a", f"base_url={base_url}"]
-    cmd += ["-a", "mode=full"]
-    for key, value in {**SETTINGS, "EHZ_DB": str(db), "EHZ_BATCH_SIZE": str(batch)}.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd
-
-
-def state(db: Path) -> dict:
-    """What a finished archive holds, minus times: ids, records, completeness, failures."""
-    with ac.connect(db) as conn:
-        complete = dict(conn.execute("SELECT article_id, complete FROM articles"))
-        versions = dict(conn.execute("SELECT article_id, count(*) FROM versions GROUP BY 1"))
-    return {
-        "records": ac.records(db),
-        "complete": complete,
-        "versions": versions,
-        "failures": ac.failures(db),
-    }
+    settings = {**SETTINGS, "EHZ_DB": str(db), "EHZ_BATCH_SIZE": str(batch)}
+    return crawl_argv("site", settings, f"base_url={base_url}", "mode=full", options=["-q"])
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +45,7 @@ def reference(tmp_path_factory) -> dict:
         done = subprocess.run(crawl_cmd(server.base_url, db, 50), cwd=ROOT, capture_output=True)
         took = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr
-    found = state(db)
+    found = ac.finished_state(db)
     assert len(found["records"]) == 48
     return {"state": found, "took": took}
 
@@ -107,7 +92,7 @@ def test_kill_9_then_rerun(trial: int, reference: dict, tmp_path: Path) -> None:
         )
     assert rerun.returncode == 0, f"{note}: {rerun.stdout}{rerun.stderr[-2000:]}"
     assert ac.problems(db) == [], note
-    assert state(db) == reference["state"], note
+    assert ac.finished_state(db) == reference["state"], note
     # The killed run (if it got as far as a run row) is recorded as interrupted, unless the
     # kill came after it had finished its work.
     statuses = [r["status"] for r in ac.runs(db)]

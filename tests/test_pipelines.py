@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import fields, replace
 
@@ -31,7 +32,16 @@ def test_item_pipelines_are_ordered_extract_validate_store():
     assert settings.EHZ_DB == "archive/ehangzhou.db"
 
 
-def test_run_row_listing_pages_and_summary(tmp_path, caplog):
+def without_duration(summary: str) -> str:
+    """The run's summary with its one timing-dependent line checked and masked."""
+    lines = summary.split("\n")
+    timed = [i for i, line in enumerate(lines) if line.startswith("duration: ")]
+    assert len(timed) == 1 and re.fullmatch(r"duration: \d+\.\d s", lines[timed[0]]), summary
+    lines[timed[0]] = "duration: ..."
+    return "\n".join(lines)
+
+
+def test_run_row_listing_pages_and_summary(tmp_path):
     db = tmp_path / "a.db"
     run = PipelineRun(db)
     assert run.spider.ehz_run_id == 1
@@ -41,21 +51,28 @@ def test_run_row_listing_pages_and_summary(tmp_path, caplog):
     page = listing(["https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"], last=True)
     out = run.feed(page, capture(TOWNS), capture("22_page_not_found"))
     assert out[0] is page  # listing pages pass extract and validate untouched
-    with caplog.at_level("INFO", logger="ehz_scraper.pipelines"):
-        run.close()
+    run.close()
     assert rows(
         db,
         "SELECT run_id, url, section, page, listed_count, new_count, last,"
         " stop_reason FROM listings",
     ) == [(1, "https://www.ehangzhou.gov.cn/node_7040.htm", "Latest", 1, 1, 1, 1, "end of listing")]
-    summary = (
-        "run 1 finished: 1 listing pages, 1 new, 0 changed, 0 unchanged, 0 incomplete,"
-        " 1 failed, 0 fallback extractions"
+    [(status, close_reason, summary)] = rows(db, "SELECT status, close_reason, summary FROM runs")
+    assert (status, close_reason) == ("finished", "finished")
+    # The summary is the RunReport's (the verdict's owner), which the store pipeline added.
+    assert without_duration(summary) == (
+        "ehz crawl fixture: finished (exit 0)\n"
+        "why: all went well\n"
+        f"archive: {db}, run 1\n"
+        "articles: 1 new, 0 changed, 0 unchanged, 0 incomplete, 1 failed\n"
+        "extraction: 0 fallback, 0 missing a required field, 1 not an article\n"
+        "listing pages: 1 (1 links)\n"
+        "requests: 0 (0 retries), 0 B received\n"
+        "duration: ...\n"
+        "failures this run: 1 (`ehz failures` lists them all)\n"
+        "  extract  https://www.ehangzhou.gov.cn/2021-05/20/c_266400.htm"
+        "  not an article: page not found"
     )
-    assert rows(db, "SELECT status, close_reason, summary FROM runs") == [
-        ("finished", "finished", summary)
-    ]
-    assert summary in caplog.text
 
 
 def test_a_304_page_is_resolved_from_its_stored_snapshot(tmp_path):
@@ -105,14 +122,21 @@ def test_video_only_article_is_archived_with_its_warning(tmp_path):
 
 def test_mostly_fallback_extractions_mark_the_run_degraded(tmp_path):
     db = tmp_path / "a.db"
-    build_archive(db, capture(TOWNS), capture("26_unknown_template_og_title_meta_date"))
-    assert rows(db, "SELECT status, fallback_extractions, summary FROM runs") == [
-        (
-            "degraded",
-            1,
-            "run 1 degraded: 0 listing pages, 2 new, 0 changed, 0 unchanged, 0 incomplete,"
-            " 0 failed, 1 fallback extractions (50% of articles needed fallback extraction)",
-        )
+    # Three articles: the drift alarm (EHZ_DRIFT_THRESHOLD) needs EHZ_DRIFT_MIN_ARTICLES tried.
+    build_archive(
+        db,
+        capture(TOWNS),
+        capture("02_caption_forms_inline"),
+        capture("26_unknown_template_og_title_meta_date"),
+    )
+    [(status, fallback, summary)] = rows(
+        db, "SELECT status, fallback_extractions, summary FROM runs"
+    )
+    assert (status, fallback) == ("degraded", 1)
+    assert summary.split("\n")[:2] == [
+        "ehz crawl fixture: degraded (exit 3)",
+        "why: 1 of 3 articles (33%) needed fallback extraction or lacked a required field"
+        " (threshold 20%): has the site been redesigned?",
     ]
 
 

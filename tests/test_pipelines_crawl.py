@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 SPIDER = ROOT / "tests" / "fixtures" / "spiders" / "capture_spider.py"
 SCRAPY = Path(sys.executable).parent / "scrapy"
@@ -37,9 +39,21 @@ def runs(db: Path) -> list[tuple]:
         conn.close()
 
 
-def test_a_finished_crawl_records_its_run(tmp_path):
+def summary_head(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        [(summary,)] = conn.execute("SELECT summary FROM runs").fetchall()
+    finally:
+        conn.close()
+    return summary.split("\n")[:4]
+
+
+# `EXTENSIONS={}` leaves out the RunReport: the store pipeline adds it, so the verdict is the same.
+@pytest.mark.parametrize("extensions", [(), ("-s", "EXTENSIONS={}")], ids=["project", "none"])
+def test_a_finished_crawl_records_its_run(tmp_path, extensions):
     db = tmp_path / "a.db"
-    proc = crawl(db, "-a", "cases=01_three_page_towns,22_page_not_found,31_page_2_soft_404")
+    cases = "cases=01_three_page_towns,22_page_not_found,31_page_2_soft_404"
+    proc = crawl(db, "-a", cases, *extensions)
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0, out
     assert runs(db) == [
@@ -56,17 +70,20 @@ def test_a_finished_crawl_records_its_run(tmp_path):
             1,
         )
     ]
-    assert (
-        "run 1 finished: 1 listing pages, 2 new, 0 changed, 0 unchanged, 1 incomplete,"
-        " 1 failed, 0 fallback extractions" in out
-    )
+    assert summary_head(db) == [
+        "ehz crawl captures: finished (exit 0)",
+        "why: all went well",
+        f"archive: {db}, run 1",
+        "articles: 2 new, 0 changed, 0 unchanged, 1 incomplete, 1 failed",
+    ]
 
 
-def test_ctrl_c_marks_the_run_interrupted_and_keeps_what_was_stored(tmp_path):
+@pytest.mark.parametrize("extensions", [(), ("-s", "EXTENSIONS={}")], ids=["project", "none"])
+def test_ctrl_c_marks_the_run_interrupted_and_keeps_what_was_stored(tmp_path, extensions):
     db = tmp_path / "a.db"
     ready = tmp_path / "ready"
     env = {**os.environ, "EHZ_TEST_READY": str(ready)}
-    proc = crawl(db, "-a", "cases=01_three_page_towns", "-a", "hang=1", env=env)
+    proc = crawl(db, "-a", "cases=01_three_page_towns", "-a", "hang=1", *extensions, env=env)
     deadline = time.monotonic() + 60
     while not ready.exists():
         assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
+from ehz_scraper.commands.crawl import crawl_argv
 from tests.support import archive_check as ac
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import FaultServer
@@ -18,25 +18,10 @@ SETTINGS = {**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": "1", "EHZ_BATCH_SIZE": "5"
 
 
 def site_cmd(base_url: str, db: Path, jobdir: Path | None) -> list[str]:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-q", "-a", f"base_url={base_url}"]
     settings = {**SETTINGS, "EHZ_DB": str(db)}
     if jobdir is not None:
         settings["JOBDIR"] = str(jobdir)
-    for key, value in settings.items():
-        cmd += ["-s", f"{key}={value}"]
-    return cmd
-
-
-def finished_state(db: Path) -> dict:
-    with ac.connect(db) as conn:
-        complete = dict(conn.execute("SELECT article_id, complete FROM articles"))
-        versions = dict(conn.execute("SELECT article_id, count(*) FROM versions GROUP BY 1"))
-    return {
-        "records": ac.records(db),
-        "complete": complete,
-        "versions": versions,
-        "failures": ac.failures(db),
-    }
+    return crawl_argv("site", settings, f"base_url={base_url}", options=["-q"])
 
 
 def test_site_backfill_stopped_with_sigint_resumes_to_the_same_archive(tmp_path: Path) -> None:
@@ -76,6 +61,6 @@ def test_site_backfill_stopped_with_sigint_resumes_to_the_same_archive(tmp_path:
     refetched = {p for p in after if p in before and p != "/robots.txt"}
     assert refetched == set()
     assert sum(before.values()) + sum(after.values()) - 1 == total
-    assert finished_state(db) == finished_state(reference_db)
+    assert ac.finished_state(db) == ac.finished_state(reference_db)
     assert [r["status"] for r in ac.runs(db)] == ["interrupted", "finished"]
     assert ac.problems(db) == []

@@ -6,10 +6,10 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 
+from ehz_scraper.commands.crawl import crawl_argv
 from tests.support.archive_db import article_rows, query
 from tests.support.crawling import FAST, MANIFEST, ROOT, article, crawl, section_ids
 from tests.support.site_server import SiteServer, respond
@@ -52,19 +52,7 @@ def test_a_killed_run_leaves_no_hole(tmp_path):
             return False
 
         server.behaviours["/node_7040_3.htm"] = hang
-        cmd = [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "latest",
-            "-a",
-            f"base_url={server.base_url}",
-            "-s",
-            f"EHZ_DB={db}",
-        ]
-        for key, value in FAST.items():
-            cmd += ["-s", f"{key}={value}"]
+        cmd = crawl_argv("latest", {"EHZ_DB": str(db), **FAST}, f"base_url={server.base_url}")
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,

@@ -15,6 +15,17 @@ LATEST_LISTINGS = ["/node_7040.htm", "/node_7040_2.htm", "/node_7040_3.htm"]
 NOT_FOUND = 292854  # listed in Latest, a "page not found" page served with status 200
 MISSING_PAGE = 292874  # 3 pages announced, page 3 is a real 404
 ORPHAN = 293142  # reachable only through related-article links
+# The Latest articles of the fixture site with more than one page, and how many pages each has.
+MULTI_PAGE_COUNTS = {
+    292700: 2,
+    292756: 3,
+    292782: 3,
+    292844: 2,
+    292874: 2,
+    292910: 4,
+    292962: 2,
+    293018: 7,
+}
 
 
 @pytest.fixture
@@ -89,16 +100,7 @@ def test_latest_yields_one_capture_per_listed_article(first_run):
 def test_multi_page_articles_have_every_page(first_run):
     _server, _db, result, _paths = first_run
     counts = {i: len(c["pages"]) for i, c in result.articles.items() if len(c["pages"]) > 1}
-    assert counts == {
-        292700: 2,
-        292756: 3,
-        292782: 3,
-        292844: 2,
-        292874: 2,
-        292910: 4,
-        292962: 2,
-        293018: 7,
-    }
+    assert counts == MULTI_PAGE_COUNTS
 
 
 def test_latest_records_its_listing_walk(first_run):
@@ -132,16 +134,8 @@ def test_latest_archives_articles_and_records_the_non_article(first_run):
     _server, db, _result, _paths = first_run
     rows = article_rows(db)
     assert set(rows) == section_ids("Latest") - {NOT_FOUND}
-    assert {i: r["page_count"] for i, r in rows.items() if r["page_count"] > 1} == {
-        292700: 2,
-        292756: 3,
-        292782: 3,
-        292844: 2,
-        292874: 2,
-        292910: 4,
-        292962: 2,
-        293018: 7,
-    }
+    multi_page = {i: r["page_count"] for i, r in rows.items() if r["page_count"] > 1}
+    assert multi_page == MULTI_PAGE_COUNTS
     assert [i for i, r in rows.items() if not r["complete"]] == [MISSING_PAGE]
     failures = open_failure_urls(db)
     assert article(NOT_FOUND)["url"] in failures

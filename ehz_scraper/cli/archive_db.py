@@ -23,6 +23,8 @@ db_option = click.option(
     help="The archive file.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+# Ids and numbers that reach SQLite: a bigger one would be an OverflowError traceback.
+SQLITE_INT = click.IntRange(0, 2**63 - 1)
 
 
 def check_db(path: str) -> Path:
@@ -46,6 +48,22 @@ def connect_ro(path: str) -> sqlite3.Connection:
         found = row[0] if row else "none"
         raise click.ClickException(f"{path}: unsupported archive schema version {found}")
     return conn
+
+
+def newest_page_fetch(
+    conn: sqlite3.Connection, article_id: int, page: int, *, served_only: bool = False
+) -> tuple[str, str, str] | None:
+    """(url, headers JSON, snapshot hash) of the newest fetch of an article's page, or None.
+
+    `served_only` keeps to fetches that served the page (200, or 304 resolved from a stored copy).
+    """
+    served = " AND status IN (200, 304)" if served_only else ""
+    return conn.execute(
+        "SELECT url, headers, snapshot_hash FROM fetches WHERE article_id = ? AND page = ?"
+        + served
+        + " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+        [article_id, page],
+    ).fetchone()
 
 
 def print_table(

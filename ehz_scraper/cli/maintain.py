@@ -9,25 +9,24 @@ import click
 from tqdm import tqdm
 
 from ehz_scraper.cli import main
-from ehz_scraper.cli.archive_db import check_db, connect_ro, db_option
+from ehz_scraper.cli.archive_db import (
+    SQLITE_INT,
+    check_db,
+    connect_ro,
+    db_option,
+    newest_page_fetch,
+)
 from ehz_scraper.errors import ArchiveError, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.pipelines import validation_problem
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.snapshots import SnapshotCodec, sha256_hex
 
-# Ids and numbers that reach SQLite: a bigger one would be an OverflowError traceback.
-SQLITE_INT = click.IntRange(0, 2**63 - 1)
-
 
 def _stored_pages(conn, codec: SnapshotCodec, article_id: int, page_count: int) -> list[Page]:
     pages = []
     for page in range(1, page_count + 1):
-        row = conn.execute(
-            "SELECT url, headers, snapshot_hash FROM fetches WHERE article_id = ? AND page = ?"
-            " AND status IN (200, 304) ORDER BY fetched_at DESC, id DESC LIMIT 1",
-            [article_id, page],
-        ).fetchone()
+        row = newest_page_fetch(conn, article_id, page, served_only=True)
         if row is None:
             continue  # a page that never arrived (the article is incomplete)
         url, headers, digest = row

@@ -12,11 +12,13 @@ from tqdm import tqdm
 
 from ehz_scraper.cli import main
 from ehz_scraper.cli.archive_db import (
+    SQLITE_INT,
     connect_ro,
     date_options,
     db_option,
     dict_rows,
     json_option,
+    newest_page_fetch,
     print_table,
 )
 from ehz_scraper.errors import ArchiveError, BadArgument
@@ -24,9 +26,6 @@ from ehz_scraper.storage import export as exports
 from ehz_scraper.storage.search import search as run_search
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from ehz_scraper.storage.timeutil import utcnow
-
-# Ids and numbers that reach SQLite: a bigger one would be an OverflowError traceback.
-SQLITE_INT = click.IntRange(0, 2**63 - 1)
 
 
 @main.command()
@@ -78,15 +77,11 @@ def show(article_id, version, page, db_path):
     """
     conn = connect_ro(db_path)
     if page is not None:
-        row = conn.execute(
-            "SELECT snapshot_hash FROM fetches WHERE article_id = ? AND page = ?"
-            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
-            [article_id, page],
-        ).fetchone()
+        row = newest_page_fetch(conn, article_id, page)
         if row is None:
             raise click.ClickException(f"no stored page {page} of article {article_id}")
         try:
-            body = SnapshotCodec(conn).read(row[0])
+            body = SnapshotCodec(conn).read(row[2])
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         sys.stdout.flush()

@@ -7,6 +7,7 @@ import asyncio
 import sqlite3
 import sys
 import traceback
+from collections.abc import Mapping, Sequence
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -17,11 +18,25 @@ from ehz_scraper.runreport import RunReport
 
 # The lock and the run report are part of what `crawl` promises (exit statuses, no overlap):
 # a `-s EXTENSIONS=...` on the command line replaces the project's dict, so they are put back.
-# Turn them off explicitly with `-s EHZ_LOCK=0`, or by naming them with the value None.
+# Turn them off explicitly with `-s EHZ_LOCK=0`, or by naming them with the value None; the
+# store pipeline still adds a RunReport of its own (the run row gets its verdict), but this
+# command then prints no summary and exits 0.
 REQUIRED_EXTENSIONS = {
     "ehz_scraper.runlock.RunLockExtension": 0,
     "ehz_scraper.runreport.RunReport": 10,
 }
+
+
+def crawl_argv(
+    spider: str, settings: Mapping[str, str], *spider_args: str, options: Sequence[str] = ()
+) -> list[str]:
+    """The argv of `python -m scrapy crawl SPIDER OPTIONS -a ARG... -s KEY=VALUE...`."""
+    argv = [sys.executable, "-m", "scrapy", "crawl", spider, *options]
+    for arg in spider_args:
+        argv += ["-a", arg]
+    for key, value in settings.items():
+        argv += ["-s", f"{key}={value}"]
+    return argv
 
 
 def _one_line(exc: BaseException) -> str:

@@ -262,22 +262,6 @@ class ArchiveWriter:
                 [when, url],
             )
 
-    def record_failure(
-        self,
-        url: str,
-        *,
-        stage: str,
-        reason: str,
-        article_id: int | None = None,
-        page: int | None = None,
-        when: str | None = None,
-    ) -> None:
-        """Record (or bump) the open failure of `url`, in its own savepoint."""
-        with self._item():
-            self._failure(
-                url, stage=stage, reason=reason, article_id=article_id, page=page, when=when
-            )
-
     # --- articles -------------------------------------------------------------------------
 
     def store_failed_capture(self, capture: ArticleCapture, *, stage: str, reason: str) -> None:

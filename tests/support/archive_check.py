@@ -38,6 +38,19 @@ def failures(db: Path, run_id: int | None = None) -> dict[str, tuple[str, str]]:
         return {r[0]: (r[1], r[2]) for r in conn.execute(sql, args)}
 
 
+def finished_state(db: Path) -> dict[str, Any]:
+    """What a finished archive holds, minus times: ids, records, completeness, failures."""
+    with connect(db) as conn:
+        complete = dict(conn.execute("SELECT article_id, complete FROM articles"))
+        versions = dict(conn.execute("SELECT article_id, count(*) FROM versions GROUP BY 1"))
+    return {
+        "records": records(db),
+        "complete": complete,
+        "versions": versions,
+        "failures": failures(db),
+    }
+
+
 def last_run(db: Path) -> dict[str, Any]:
     with connect(db) as conn:
         row = conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
@@ -98,18 +111,13 @@ def problems(db: Path) -> list[str]:
                 found.append(f"article {article_id}: no version {version}")
                 continue
             record = json.loads(row[0])
-            n_sections = conn.execute(
-                "SELECT count(*) FROM sections WHERE article_id = ?", [article_id]
-            ).fetchone()[0]
-            if n_sections != len(record["sections"]):
-                found.append(f"article {article_id}: {n_sections} sections, record has "
-                             f"{len(record['sections'])}")  # fmt: skip
-            n_images = conn.execute(
-                "SELECT count(*) FROM images WHERE article_id = ?", [article_id]
-            ).fetchone()[0]
-            if n_images != len(record["images"]):
-                found.append(f"article {article_id}: {n_images} images, record has "
-                             f"{len(record['images'])}")  # fmt: skip
+            for table in ("sections", "images"):  # one row per entry of the record's list
+                n_rows = conn.execute(
+                    f"SELECT count(*) FROM {table} WHERE article_id = ?", [article_id]
+                ).fetchone()[0]
+                if n_rows != len(record[table]):
+                    found.append(f"article {article_id}: {n_rows} {table}, record has "
+                                 f"{len(record[table])}")  # fmt: skip
             for url in json.loads(page_urls):
                 if conn.execute("SELECT 1 FROM fetches WHERE url = ?", [url]).fetchone() is None:
                     found.append(f"article {article_id}: no fetch of its page {url}")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ehz_scraper.commands.crawl import crawl_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((ROOT / "tests/fixtures/site/manifest.json").read_text(encoding="utf-8"))
@@ -62,9 +63,6 @@ def crawl(
 ) -> CrawlResult:
     """`scrapy crawl SPIDER -a base_url=... -a ARG...` into archive `db`, with the item log on."""
     log = db.with_suffix(f".{spider}.{len(list(db.parent.glob('*.jsonl')))}.jsonl")
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}"]
-    for arg in args:
-        cmd += ["-a", arg]
     merged = {
         **FAST,
         "EHZ_DB": str(db),
@@ -72,8 +70,7 @@ def crawl(
         "EHZ_ITEM_LOG": str(log),
         **(settings or {}),
     }
-    for key, value in merged.items():
-        cmd += ["-s", f"{key}={value}"]
+    cmd = crawl_argv(spider, merged, f"base_url={base_url}", *args)
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     entries = []
     if log.exists():
