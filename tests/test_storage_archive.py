@@ -229,6 +229,30 @@ def test_schema_version_wal_and_newer_schema_refused(towns_db):
         open_archive(towns_db)
 
 
+def test_a_migration_cut_short_leaves_no_half_schema(tmp_path, monkeypatch):
+    # A crawl killed while creating the archive must not leave tables without their
+    # triggers: the next open would fail on CREATE TRIGGER. The migration is all or nothing.
+    from ehz_scraper.storage import schema
+
+    def interrupted(db):
+        schema._migrate_to_1(db)
+        raise KeyboardInterrupt  # as a signal landing before the COMMIT
+
+    path = tmp_path / "archive.db"
+    monkeypatch.setitem(schema.MIGRATIONS, 1, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        open_archive(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT name FROM sqlite_master").fetchall() == []
+    monkeypatch.undo()
+    assert schema.schema_version(open_archive(path)) == SCHEMA_VERSION
+    assert rows(path, "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name") == [
+        ("articles_ad",),
+        ("articles_ai",),
+        ("articles_au",),
+    ]
+
+
 def test_dictionary_is_trained_stored_and_every_blob_stays_readable(tmp_path):
     db = tmp_path / "a.db"
     writer = ArchiveWriter(db, batch_size=5)

@@ -210,11 +210,20 @@ def ensure_schema(db: sqlite_utils.Database) -> int:
             f"archive schema version {found} is newer than this ehz understands ({SCHEMA_VERSION})"
         )
     for version in range(found + 1, SCHEMA_VERSION + 1):
-        MIGRATIONS[version](db)
-        db.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", [str(version)]
-        )
-        db.conn.commit()
+        # One transaction per migration (SQLite's DDL is transactional): a crawl killed while
+        # creating the archive leaves either the whole schema or none of it, never a half
+        # that the next run's CREATE TRIGGER would trip over.
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[version](db)
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                [str(version)],
+            )
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
     return found
 
 

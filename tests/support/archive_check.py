@@ -88,6 +88,12 @@ def snapshot_bytes(db: Path, url: str) -> bytes | None:
         return zstandard.ZstdDecompressor(dict_data=zdict).decompress(data)
 
 
+def has_schema(db: Path) -> bool:
+    """False for a file a crawl created but was killed before its schema was committed."""
+    with connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+
+
 def problems(db: Path) -> list[str]:
     """Everything that makes an archive less than whole; [] for a sound one.
 
