@@ -1,0 +1,142 @@
+"""The benchmark harness runs end to end (tiny sizes) and writes a report with every section.
+
+Not a timed test: it checks that `python -m bench.run --smoke` works, not how fast anything is.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# `bench/` is a folder of scripts beside the package, not installed: import it from the checkout.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.report import Figure, Goal  # noqa: E402
+from bench.sitegen import SITE, build_article, generate_site, iter_records  # noqa: E402
+
+SECTIONS = [
+    "Setup",
+    "Synthetic site",
+    "Server",
+    "Crawl",
+    "Extraction",
+    "Archive",
+    "Queries",
+    "Incremental",
+    "Goals",
+]
+
+
+def _spiders() -> set[str]:
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    try:
+        return set(SpiderLoader.from_settings(get_project_settings()).list())
+    except Exception:
+        return set()
+
+
+def _expected_measured() -> set[str]:
+    """The sections whose prerequisites are on this branch (all of them once merged)."""
+    have_storage = importlib.util.find_spec("ehz_scraper.storage") is not None
+    spiders = _spiders()
+    out = {"Synthetic site", "Server", "Extraction"}
+    if "site" in spiders and have_storage:
+        out |= {"Crawl", "Archive"}
+    if {"site", "latest"} <= spiders and have_storage:
+        out.add("Incremental")
+    if have_storage:
+        out.add("Queries")
+    return out
+
+
+@pytest.fixture(scope="module")
+def smoke_report(tmp_path_factory) -> str:
+    work = tmp_path_factory.mktemp("bench")
+    out = work / "report.md"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--smoke",
+            "--no-install",
+            "--workdir",
+            str(work),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    assert text.strip() in done.stdout  # printed and written: the same report
+    return text
+
+
+def test_report_has_every_section(smoke_report: str) -> None:
+    titles = re.findall(r"^## (.+)$", smoke_report, flags=re.M)
+    assert [next(s for s in SECTIONS if t.startswith(s)) for t in titles] == SECTIONS
+
+
+@pytest.mark.parametrize("section", sorted(_expected_measured()))
+def test_section_was_measured(smoke_report: str, section: str) -> None:
+    body = re.search(rf"^## {re.escape(section)}.*?(?=^## |\Z)", smoke_report, flags=re.M | re.S)
+    assert body is not None
+    assert "**Not measured:**" not in body.group(0), body.group(0)[:600]
+
+
+def test_setup_names_machine_and_mode(smoke_report: str) -> None:
+    assert "| mode | smoke: 120 articles" in smoke_report
+    assert "| machine |" in smoke_report
+    assert "**Not the full run**" in smoke_report
+
+
+def test_site_is_deterministic_and_sized(tmp_path: Path) -> None:
+    a = generate_site(tmp_path / "a", 30, seed=5)
+    b = generate_site(tmp_path / "b", 30, seed=5)
+    assert a.urls == b.urls
+    for path in a.urls[1:40]:
+        assert (a.root / path).read_bytes() == (b.root / path).read_bytes()
+    assert a.multi_page_articles == 6  # 20% of 30
+    assert a.n_articles == 30 and len(a.load_truth()) == 30
+    assert min(a.page_sizes) >= 35_000 and max(a.page_sizes) <= 60_000
+    again = generate_site(tmp_path / "a", 30, seed=5)
+    assert again.reused and again.urls == a.urls
+
+
+def test_truth_agrees_between_html_and_record_only_paths() -> None:
+    art = build_article(7, seed=11, total=20)
+    rec = next(r for r in iter_records(8, seed=11) if r["article_id"] == art.truth["article_id"])
+    for key in (
+        "article_id",
+        "url",
+        "page_urls",
+        "title",
+        "date",
+        "date_text",
+        "sections",
+        "body_text",
+    ):
+        assert rec[key] == art.truth[key], key
+    assert rec["url"].startswith(SITE + "/")
+    assert json.dumps(art.truth, ensure_ascii=False)  # serialisable as written to truth.jsonl
+
+
+def test_goal_verdicts() -> None:
+    assert Figure("r", [0.8, 0.9, 0.95], goal=Goal(0.85, True, ">= 0.85")).cells()[3] == "met"
+    short = Figure("r", [0.7, 0.74, 0.8], goal=Goal(0.85, True, ">= 0.85")).cells()[3]
+    assert short == "**short by 0.110, 13%**"
+    assert Goal(250, False, "< 250", strict=True).met(250) is False
