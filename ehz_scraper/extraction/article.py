@@ -51,7 +51,7 @@ def parse_page(page: Page) -> _Parsed:
     """Decode and parse one page; NotAnArticle for an empty or non-HTML body."""
     decoded = decode_html(page.body, page.header("Content-Type"))
     try:
-        root = etree.fromstring(decoded.text.encode("utf-8"), _PARSER)
+        root = etree.fromstring(decoded.data, _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     if root is None or (root.find("body") is None and not len(root)):

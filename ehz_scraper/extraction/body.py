@@ -71,11 +71,12 @@ def _gather(el: etree._Element, parts: list[str]) -> None:
     if el.text:
         parts.append(el.text)
     for child in el:
+        block = child.tag in BLOCK_TAGS or child.tag == "br"
+        if block:
+            parts.append(" ")  # a block (even a skipped one) separates the words around it
         if not _skipped(child):
-            if child.tag in BLOCK_TAGS or child.tag == "br":
-                parts.append(" ")
             _gather(child, parts)
-            if child.tag in BLOCK_TAGS:
+            if block:
                 parts.append(" ")
         if child.tail:
             parts.append(child.tail)

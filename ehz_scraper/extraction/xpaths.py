@@ -14,14 +14,15 @@ def _has_class(name: str) -> str:
 
 
 # --- Template: the CMS's article page (site-model.md, "Modelled: article page markup") ---
-TITLE = _X(f"//div[{_has_class('con_title')}]")
-INFO = _X(f"//div[{_has_class('info')}]")
-BREADCRUMB = _X(f"//div[{_has_class('bread')}]")
-CONTENT = _X("//*[@id='Content']")
-PAGER = _X("//*[@id='div_currpage']")
+# ("/descendant::" and id() instead of "//": several times faster on a 50 KB page.)
+TITLE = _X(f"/descendant::div[{_has_class('con_title')}]")
+INFO = _X(f"/descendant::div[{_has_class('info')}]")
+BREADCRUMB = _X(f"/descendant::div[{_has_class('bread')}]")
+CONTENT = _X("id('Content')")
+PAGER = _X("id('div_currpage')")
 
 # --- Fallbacks: generic markup, for pages in a template we have not seen ---
-META = _X("//meta[@content]")
+META = _X("/html/head/meta[@content] | /html/body/meta[@content]")
 LINK_CANONICAL = _X(
     "//link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
 )
