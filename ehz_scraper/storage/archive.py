@@ -1,0 +1,484 @@
+"""The archive writer: one transaction (savepoint) per article, batched commits for bulk runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ehz_scraper.items import ArticleCapture, ListingPage, PageFetch
+from ehz_scraper.storage.schema import open_archive
+from ehz_scraper.storage.snapshots import SnapshotCodec, detect_encoding, sha256_hex
+from ehz_scraper.storage.timeutil import next_due, normalize_ts, utcnow
+
+logger = logging.getLogger(__name__)
+
+COUNT_FIELDS = (
+    "listing_pages",
+    "articles_new",
+    "articles_changed",
+    "articles_unchanged",
+    "articles_incomplete",
+    "articles_failed",
+    "fallback_extractions",
+)
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    """What storing one article did: `new`, `changed` or `unchanged`, and its current version."""
+
+    status: str
+    version: int
+    complete: bool
+
+
+def record_json(record: dict[str, Any]) -> str:
+    """The canonical JSON of a record (sorted keys), the form versions are stored and hashed in."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def header_value(headers: Sequence[tuple[str, str]], name: str) -> str | None:
+    """The first value of header `name` (case-insensitive) in a list of pairs."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+class ArchiveWriter:
+    """Owns every write to the archive; the store pipeline and `ehz reextract` use it.
+
+    Each article is written inside a SAVEPOINT: an error rolls back that article alone, so
+    no half article is ever committed. Articles are committed `batch_size` at a time (1 means
+    one transaction per article); a crash loses at most the uncommitted batch.
+    """
+
+    def __init__(self, path: str | Path, *, batch_size: int = 1) -> None:
+        self.path = Path(path)
+        self.db = open_archive(self.path)
+        self.conn = self.db.conn
+        self.codec = SnapshotCodec(self.conn)
+        self.batch_size = max(1, int(batch_size))
+        self.run_id: int | None = None
+        self.counts: Counter[str] = Counter()
+        self._pending = 0
+        self._in_batch = False
+
+    # --- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def _item(self):
+        """One article's writes: all or nothing, inside the current batch transaction."""
+        if not self._in_batch:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._in_batch = True
+        self.conn.execute("SAVEPOINT item")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO item")
+            self.conn.execute("RELEASE item")
+            raise
+        self.conn.execute("RELEASE item")
+        self._pending += 1
+        if self._pending >= self.batch_size:
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the current batch (and the run's counts with it); maybe train a dictionary."""
+        if not self._in_batch:
+            return
+        if self.run_id is not None:
+            self._write_counts()
+        self.conn.execute("COMMIT")
+        self._in_batch = False
+        self._pending = 0
+        if self.codec.training_due():
+            self._train_dictionary()
+
+    def _train_dictionary(self) -> None:
+        # Its own transaction: a dictionary must never be rolled back with an article.
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            dict_id = self.codec.train(utcnow())
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self.codec.reload()
+            raise
+        self.conn.execute("COMMIT")
+        if dict_id is not None:
+            logger.info("trained zstd dictionary %s for new snapshots", dict_id)
+
+    def close(self) -> None:
+        self.commit()
+        self.conn.close()
+
+    # --- runs -----------------------------------------------------------------------------
+
+    def start_run(self, spider: str, arguments: dict[str, Any] | None = None) -> int:
+        """Insert a run row with status `running` (committed at once) and make it current."""
+        self.commit()
+        cur = self.conn.execute(
+            "INSERT INTO runs (spider, arguments, started, status) VALUES (?, ?, ?, 'running')",
+            [spider, _dumps(arguments or {}), utcnow()],
+        )
+        self.run_id = cur.lastrowid
+        self.counts = Counter()
+        return self.run_id
+
+    def _write_counts(self) -> None:
+        sets = ", ".join(f"{name} = ?" for name in COUNT_FIELDS)
+        self.conn.execute(
+            f"UPDATE runs SET {sets} WHERE id = ?",
+            [self.counts[name] for name in COUNT_FIELDS] + [self.run_id],
+        )
+
+    def finish_run(
+        self, status: str, *, close_reason: str | None = None, summary: str | None = None
+    ) -> None:
+        """Commit what is pending and close the current run row with its status and counts."""
+        if self.run_id is None:
+            return
+        self.commit()
+        self._write_counts()
+        self.conn.execute(
+            "UPDATE runs SET finished = ?, status = ?, close_reason = ?, summary = ? WHERE id = ?",
+            [utcnow(), status, close_reason, summary, self.run_id],
+        )
+
+    # --- snapshots and fetches ------------------------------------------------------------
+
+    def _store_snapshot(self, body: bytes, content_type: str | None, now: str) -> str:
+        digest = sha256_hex(body)
+        if self.conn.execute("SELECT 1 FROM snapshots WHERE hash = ?", [digest]).fetchone():
+            return digest  # an unchanged page adds no new blob
+        packed = self.codec.compress(body)
+        self.conn.execute(
+            "INSERT INTO snapshots (hash, size, stored_size, encoding, content_type, compression,"
+            " dict_id, first_seen, data) VALUES (?, ?, ?, ?, ?, 'zstd', ?, ?, ?)",
+            [
+                digest,
+                len(body),
+                len(packed.data),
+                detect_encoding(body, content_type),
+                content_type,
+                packed.dict_id,
+                now,
+                packed.data,
+            ],
+        )
+        return digest
+
+    def _store_fetch(self, fetch: PageFetch, article_id: int | None) -> str:
+        headers = [tuple(pair) for pair in fetch.headers]
+        digest = self._store_snapshot(fetch.body, header_value(headers, "Content-Type"), utcnow())
+        self.conn.execute(
+            "INSERT INTO fetches (run_id, article_id, url, fetch_url, page, fetched_at, status,"
+            " headers, etag, last_modified, snapshot_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                self.run_id,
+                article_id,
+                fetch.url,
+                fetch.fetch_url,
+                fetch.page,
+                normalize_ts(fetch.fetched_at),
+                fetch.status,
+                _dumps([list(p) for p in headers]),
+                header_value(headers, "ETag"),
+                header_value(headers, "Last-Modified"),
+                digest,
+            ],
+        )
+        return digest
+
+    # --- failures -------------------------------------------------------------------------
+
+    def _failure(
+        self,
+        url: str,
+        *,
+        stage: str,
+        reason: str,
+        article_id: int | None = None,
+        page: int | None = None,
+        when: str | None = None,
+    ) -> None:
+        when = normalize_ts(when)
+        row = self.conn.execute(
+            "SELECT id, attempts FROM failures WHERE url = ? AND resolved = 0", [url]
+        ).fetchone()
+        if row is None:
+            self.conn.execute(
+                "INSERT INTO failures (run_id, url, article_id, page, stage, reason, first_failed,"
+                " failed_at, attempts, next_due) VALUES (?,?,?,?,?,?,?,?,1,?)",
+                [self.run_id, url, article_id, page, stage, reason, when, when, next_due(when, 1)],
+            )
+        else:
+            attempts = row[1] + 1
+            self.conn.execute(
+                "UPDATE failures SET run_id = ?, article_id = coalesce(?, article_id),"
+                " page = coalesce(?, page), stage = ?, reason = ?, failed_at = ?, attempts = ?,"
+                " next_due = ? WHERE id = ?",
+                [
+                    self.run_id,
+                    article_id,
+                    page,
+                    stage,
+                    reason,
+                    when,
+                    attempts,
+                    next_due(when, attempts),
+                    row[0],
+                ],
+            )
+
+    def _resolve(self, urls: Iterable[str], when: str) -> None:
+        for url in urls:
+            self.conn.execute(
+                "UPDATE failures SET resolved = 1, resolved_at = ? WHERE url = ? AND resolved = 0",
+                [when, url],
+            )
+
+    def record_failure(
+        self,
+        url: str,
+        *,
+        stage: str,
+        reason: str,
+        article_id: int | None = None,
+        page: int | None = None,
+        when: str | None = None,
+    ) -> None:
+        """Record (or bump) the open failure of `url`, in its own savepoint."""
+        with self._item():
+            self._failure(
+                url, stage=stage, reason=reason, article_id=article_id, page=page, when=when
+            )
+
+    # --- articles -------------------------------------------------------------------------
+
+    def store_failed_capture(self, capture: ArticleCapture, *, stage: str, reason: str) -> None:
+        """A capture that gave no article: keep whatever pages were fetched, record the failure."""
+        with self._item():
+            for fetch in capture.pages:
+                if fetch.body or fetch.status != 304:
+                    self._store_fetch(fetch, capture.article_id)
+            when = capture.pages[0].fetched_at if capture.pages else None
+            if capture.failed and not capture.pages:
+                when = capture.failed[0].failed_at
+            self._failure(
+                capture.url,
+                stage=stage,
+                reason=reason,
+                article_id=capture.article_id,
+                page=1,
+                when=when,
+            )
+            self.counts["articles_failed"] += 1
+
+    def store_article(
+        self,
+        capture: ArticleCapture,
+        record: dict[str, Any],
+        *,
+        bad_pages: Sequence[int] = (),
+        bad_page_reasons: dict[int, str] | None = None,
+    ) -> StoreOutcome:
+        """Store one extracted article with all its fetches, snapshots and failures, atomically."""
+        bad_page_reasons = bad_page_reasons or {}
+        complete = not capture.failed and not bad_pages
+        with self._item():
+            for fetch in capture.pages:
+                self._store_fetch(fetch, capture.article_id)
+            now = max((normalize_ts(p.fetched_at) for p in capture.pages), default=utcnow())
+            outcome = self._store_record(record, complete, now)
+            for failed in capture.failed:
+                self._failure(
+                    failed.url,
+                    stage="fetch",
+                    reason=failed.reason,
+                    article_id=capture.article_id,
+                    page=failed.page,
+                    when=failed.failed_at,
+                )
+            bad_urls = set()
+            for page in bad_pages:
+                fetch = next((p for p in capture.pages if p.page == page), None)
+                url = fetch.url if fetch else f"{capture.url}#page{page}"
+                bad_urls.add(url)
+                reason = bad_page_reasons.get(page, f"not an article: page {page} of the article")
+                self._failure(
+                    url,
+                    stage="extract",
+                    reason=reason,
+                    article_id=capture.article_id,
+                    page=page,
+                    when=now,
+                )
+            self._resolve((p.url for p in capture.pages if p.url not in bad_urls), now)
+            self.counts[f"articles_{outcome.status}"] += 1
+            if not complete:
+                self.counts["articles_incomplete"] += 1
+            if (record.get("extraction") or {}).get("method") == "fallback":
+                self.counts["fallback_extractions"] += 1
+        return outcome
+
+    def _store_record(
+        self, record: dict[str, Any], complete: bool, now: str, *, seen: bool = True
+    ) -> StoreOutcome:
+        article_id = int(record["article_id"])
+        text = record_json(record)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        row = self.conn.execute(
+            "SELECT version, record_hash, complete FROM articles WHERE article_id = ?",
+            [article_id],
+        ).fetchone()
+        if row is None:
+            self._write_article(record, complete, digest, now, version=1, first_seen=now)
+            self._insert_version(article_id, 1, text, digest, complete, now)
+            return StoreOutcome("new", 1, complete)
+        version, old_digest, was_complete = row
+        # An incomplete capture never replaces a complete version: a missing page is a fetch
+        # problem, not a change of the article.
+        if old_digest == digest or (was_complete and not complete):
+            if not seen:
+                return StoreOutcome("unchanged", version, bool(was_complete))
+            self.conn.execute(
+                "UPDATE articles SET last_seen = max(last_seen, ?) WHERE article_id = ?",
+                [now, article_id],
+            )
+            return StoreOutcome("unchanged", version, bool(was_complete))
+        version += 1
+        self.conn.execute("DELETE FROM sections WHERE article_id = ?", [article_id])
+        self.conn.execute("DELETE FROM images WHERE article_id = ?", [article_id])
+        self._write_article(record, complete, digest, now, version=version, first_seen=None)
+        self._insert_version(article_id, version, text, digest, complete, now)
+        return StoreOutcome("changed", version, complete)
+
+    def _insert_version(
+        self, article_id: int, version: int, text: str, digest: str, complete: bool, now: str
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO versions (article_id, version, record, record_hash, complete,"
+            " first_seen, run_id) VALUES (?,?,?,?,?,?,?)",
+            [article_id, version, text, digest, int(complete), now, self.run_id],
+        )
+
+    def _write_article(
+        self,
+        record: dict[str, Any],
+        complete: bool,
+        digest: str,
+        now: str,
+        *,
+        version: int,
+        first_seen: str | None,
+    ) -> None:
+        extraction = record.get("extraction") or {}
+        images = record.get("images") or []
+        values = {
+            "url": record["url"],
+            "title": record["title"],
+            "date": record.get("date"),
+            "date_text": record.get("date_text"),
+            "source": record.get("source"),
+            "byline": record.get("byline"),
+            "section": record.get("section"),
+            "breadcrumb": _dumps(record.get("breadcrumb") or []),
+            "page_count": record.get("page_count") or len(record.get("page_urls") or []) or 1,
+            "page_urls": _dumps(record.get("page_urls") or []),
+            "body_text": record.get("body_text") or "",
+            "image_count": len(images),
+            "complete": int(complete),
+            "version": version,
+            "extraction_method": extraction.get("method") or "template",
+            "extraction_warnings": _dumps(extraction.get("warnings") or []),
+            "record_hash": digest,
+            "last_seen": now,
+            "last_changed": now,
+        }
+        article_id = int(record["article_id"])
+        if first_seen is not None:
+            values["first_seen"] = first_seen
+            cols = ["article_id", *values]
+            self.conn.execute(
+                f"INSERT INTO articles ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                [article_id, *values.values()],
+            )
+        else:
+            sets = ", ".join(f"{name} = ?" for name in values)
+            self.conn.execute(
+                f"UPDATE articles SET {sets} WHERE article_id = ?", [*values.values(), article_id]
+            )
+        self.conn.executemany(
+            "INSERT INTO sections (article_id, position, heading, paragraphs, text)"
+            " VALUES (?,?,?,?,?)",
+            [
+                (
+                    article_id,
+                    pos,
+                    sec.get("heading"),
+                    _dumps(sec.get("paragraphs") or []),
+                    "\n\n".join(sec.get("paragraphs") or []),
+                )
+                for pos, sec in enumerate(record.get("sections") or [], start=1)
+            ],
+        )
+        self.conn.executemany(
+            "INSERT INTO images (article_id, position, page, src, alt, caption, credit)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [
+                (
+                    article_id,
+                    pos,
+                    img.get("page"),
+                    img.get("src"),
+                    img.get("alt"),
+                    img.get("caption"),
+                    img.get("credit"),
+                )
+                for pos, img in enumerate(images, start=1)
+            ],
+        )
+
+    # --- listings -------------------------------------------------------------------------
+
+    def store_listing(self, listing: ListingPage) -> None:
+        """Record one listing page of the current run's walk."""
+        with self._item():
+            self.conn.execute(
+                "INSERT INTO listings (run_id, url, section, page, listed_count, new_count,"
+                " article_urls, fetched_at, last, stop_reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [
+                    self.run_id,
+                    listing.url,
+                    listing.section,
+                    listing.page,
+                    len(listing.article_urls),
+                    listing.new_count,
+                    _dumps(list(listing.article_urls)),
+                    normalize_ts(listing.fetched_at),
+                    int(listing.last),
+                    listing.stop_reason,
+                ],
+            )
+            self.counts["listing_pages"] += 1
+
+    # --- re-extraction --------------------------------------------------------------------
+
+    def store_reextracted(self, record: dict[str, Any], complete: bool) -> StoreOutcome:
+        """A record re-extracted from stored snapshots: a new version only if it changed."""
+        with self._item():
+            return self._store_record(record, complete, utcnow(), seen=False)

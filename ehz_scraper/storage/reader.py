@@ -1,0 +1,132 @@
+"""Read-only queries the spiders make before fetching (known ids, conditional GET, backoff, coverage).
+
+The spiders' whole view of the archive is `ArchiveReader`; it never writes. Every method
+answers from committed data only, so articles the store pipeline has not yet committed
+(it batches, `EHZ_BATCH_SIZE`) are not in the answers: a spider remembers what it yielded
+in this run itself. A missing archive file reads as an empty archive (a first crawl).
+
+- `known_article_ids() -> set[int]`: every article id in `articles` (one indexed scan;
+  about 20 ms for 100,000 articles).
+- `is_known(article_id) -> bool`: one primary-key lookup.
+- `last_fetch(url) -> dict | None`: the newest fetch of canonical `url` that has content
+  (status 200 or 304), as `{"etag", "last_modified", "snapshot_hash", "fetched_at",
+  "status"}` (etag/last_modified None when the server sent none); use it for
+  `If-None-Match` / `If-Modified-Since`. None when the URL was never fetched.
+- `failures_not_due(now=None) -> set[str]`: canonical URLs with an open (unresolved)
+  failure whose `next_due` is later than `now` (default: the current time). They failed
+  to fetch, were not articles, or failed validation; retry them only once due (backoff
+  1 h, 6 h, 1 day, then weekly). A later successful store of the URL resolves it.
+- `completed_coverage(section) -> set[str]`: the canonical page-1 article URLs listed on
+  every listing page of `section` (the name as in the navigation, e.g. "Latest",
+  compared case-insensitively) recorded by runs whose status is `finished` or `degraded`
+  (the walk ended normally; `running`, `interrupted` and `failed` runs do not count).
+  An incremental walk can stop on a listing page whose articles are all in this set (or
+  known): ground a completed run walked. It may keep going past pages that only an
+  interrupted run covered.
+- `runs(limit=10) -> list[dict]`: the newest runs (id, spider, status, started, finished).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS
+from ehz_scraper.storage.timeutil import normalize_ts
+
+COMPLETED_STATUSES = ("finished", "degraded")
+
+
+class ArchiveReader:
+    """A read-only view of the archive for spiders; opens its own connection lazily."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+
+    def _db(self) -> sqlite3.Connection | None:
+        if self._conn is None:
+            if not self.path.exists():
+                return None  # no archive yet: everything reads as empty
+            conn = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            has_schema = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'articles'"
+            ).fetchone()
+            if not has_schema:
+                conn.close()
+                return None
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> ArchiveReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def known_article_ids(self) -> set[int]:
+        db = self._db()
+        if db is None:
+            return set()
+        return {row[0] for row in db.execute("SELECT article_id FROM articles")}
+
+    def is_known(self, article_id: int) -> bool:
+        db = self._db()
+        if db is None:
+            return False
+        row = db.execute("SELECT 1 FROM articles WHERE article_id = ?", [int(article_id)])
+        return row.fetchone() is not None
+
+    def last_fetch(self, url: str) -> dict[str, Any] | None:
+        db = self._db()
+        if db is None:
+            return None
+        row = db.execute(
+            "SELECT etag, last_modified, snapshot_hash, fetched_at, status FROM fetches"
+            " WHERE url = ? AND status IN (200, 304) ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("etag", "last_modified", "snapshot_hash", "fetched_at", "status")
+        return dict(zip(keys, row, strict=True))
+
+    def failures_not_due(self, now: str | datetime | None = None) -> set[str]:
+        db = self._db()
+        if db is None:
+            return set()
+        rows = db.execute(
+            "SELECT url FROM failures WHERE resolved = 0 AND next_due > ?", [normalize_ts(now)]
+        )
+        return {row[0] for row in rows}
+
+    def completed_coverage(self, section: str) -> set[str]:
+        db = self._db()
+        if db is None:
+            return set()
+        rows = db.execute(
+            "SELECT DISTINCT j.value FROM listings l JOIN runs r ON r.id = l.run_id,"
+            " json_each(l.article_urls) j"
+            f" WHERE lower(l.section) = lower(?) AND r.status IN {COMPLETED_STATUSES}",
+            [section],
+        )
+        return {row[0] for row in rows}
+
+    def runs(self, limit: int = 10) -> list[dict[str, Any]]:
+        db = self._db()
+        if db is None:
+            return []
+        cur = db.execute(
+            "SELECT id, spider, status, started, finished FROM runs ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]

@@ -1,0 +1,231 @@
+"""The archive's schema: tables, indexes, full-text search, and versioned migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from ehz_scraper.errors import ArchiveError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+# The CREATE statements are plain SQL so the README and this file say the same thing.
+_V1 = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE IF NOT EXISTS zstd_dicts (
+    id INTEGER PRIMARY KEY,
+    created TEXT NOT NULL,
+    sample_count INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    dict BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    hash TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    stored_size INTEGER NOT NULL,
+    encoding TEXT,
+    content_type TEXT,
+    compression TEXT NOT NULL,
+    dict_id INTEGER REFERENCES zstd_dicts(id),
+    first_seen TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    spider TEXT NOT NULL,
+    arguments TEXT NOT NULL DEFAULT '{}',
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,
+    close_reason TEXT,
+    listing_pages INTEGER NOT NULL DEFAULT 0,
+    articles_new INTEGER NOT NULL DEFAULT 0,
+    articles_changed INTEGER NOT NULL DEFAULT 0,
+    articles_unchanged INTEGER NOT NULL DEFAULT 0,
+    articles_incomplete INTEGER NOT NULL DEFAULT 0,
+    articles_failed INTEGER NOT NULL DEFAULT 0,
+    fallback_extractions INTEGER NOT NULL DEFAULT 0,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    title TEXT NOT NULL,
+    date TEXT,
+    date_text TEXT,
+    source TEXT,
+    byline TEXT,
+    section TEXT,
+    breadcrumb TEXT NOT NULL DEFAULT '[]',
+    page_count INTEGER NOT NULL,
+    page_urls TEXT NOT NULL DEFAULT '[]',
+    body_text TEXT NOT NULL DEFAULT '',
+    image_count INTEGER NOT NULL DEFAULT 0,
+    complete INTEGER NOT NULL DEFAULT 1,
+    version INTEGER NOT NULL,
+    extraction_method TEXT NOT NULL,
+    extraction_warnings TEXT NOT NULL DEFAULT '[]',
+    record_hash TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_changed TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
+CREATE INDEX IF NOT EXISTS articles_section_date ON articles(section, date);
+CREATE TABLE IF NOT EXISTS sections (
+    article_id INTEGER NOT NULL REFERENCES articles(article_id),
+    position INTEGER NOT NULL,
+    heading TEXT,
+    paragraphs TEXT NOT NULL DEFAULT '[]',
+    text TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (article_id, position)
+);
+CREATE TABLE IF NOT EXISTS images (
+    article_id INTEGER NOT NULL REFERENCES articles(article_id),
+    position INTEGER NOT NULL,
+    page INTEGER,
+    src TEXT NOT NULL,
+    alt TEXT,
+    caption TEXT,
+    credit TEXT,
+    PRIMARY KEY (article_id, position)
+);
+CREATE TABLE IF NOT EXISTS versions (
+    article_id INTEGER NOT NULL REFERENCES articles(article_id),
+    version INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    record_hash TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    first_seen TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    PRIMARY KEY (article_id, version)
+);
+CREATE TABLE IF NOT EXISTS fetches (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    article_id INTEGER,
+    url TEXT NOT NULL,
+    fetch_url TEXT,
+    page INTEGER,
+    fetched_at TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    headers TEXT NOT NULL DEFAULT '[]',
+    etag TEXT,
+    last_modified TEXT,
+    snapshot_hash TEXT NOT NULL REFERENCES snapshots(hash)
+);
+CREATE INDEX IF NOT EXISTS fetches_url ON fetches(url, fetched_at);
+CREATE INDEX IF NOT EXISTS fetches_article ON fetches(article_id, page);
+CREATE INDEX IF NOT EXISTS fetches_snapshot ON fetches(snapshot_hash);
+CREATE TABLE IF NOT EXISTS failures (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id),
+    url TEXT NOT NULL,
+    article_id INTEGER,
+    page INTEGER,
+    stage TEXT NOT NULL CHECK (stage IN ('fetch', 'extract', 'validate', 'store')),
+    reason TEXT NOT NULL,
+    first_failed TEXT NOT NULL,
+    failed_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    next_due TEXT NOT NULL,
+    resolved INTEGER NOT NULL DEFAULT 0,
+    resolved_at TEXT
+);
+-- One open failure per URL; a later failure of the same URL bumps its attempts.
+CREATE UNIQUE INDEX IF NOT EXISTS failures_open_url ON failures(url) WHERE resolved = 0;
+CREATE INDEX IF NOT EXISTS failures_due ON failures(resolved, next_due);
+CREATE TABLE IF NOT EXISTS listings (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    url TEXT NOT NULL,
+    section TEXT NOT NULL,
+    page INTEGER NOT NULL,
+    listed_count INTEGER NOT NULL,
+    new_count INTEGER NOT NULL,
+    article_urls TEXT NOT NULL DEFAULT '[]',
+    fetched_at TEXT NOT NULL,
+    last INTEGER NOT NULL DEFAULT 0,
+    stop_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS listings_run ON listings(run_id, section, page);
+CREATE INDEX IF NOT EXISTS listings_section ON listings(section, run_id);
+"""
+
+# sqlite-utils' update trigger re-indexes on ANY update; re-indexing only when the indexed
+# columns change keeps an unchanged re-fetch (which bumps last_seen) cheap.
+_FTS_UPDATE_TRIGGER = """
+DROP TRIGGER IF EXISTS articles_au;
+CREATE TRIGGER articles_au AFTER UPDATE OF title, body_text ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, title, body_text)
+    VALUES('delete', old.rowid, old.title, old.body_text);
+  INSERT INTO articles_fts (rowid, title, body_text) VALUES (new.rowid, new.title, new.body_text);
+END;
+"""
+
+
+def _migrate_to_1(db: sqlite_utils.Database) -> None:
+    db.executescript(_V1)
+    db["articles"].enable_fts(["title", "body_text"], create_triggers=True, tokenize="porter")
+    db.executescript(_FTS_UPDATE_TRIGGER)
+    # bm25 with a title hit worth ten body hits, the ranking `ehz search` orders by.
+    db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
+
+
+# Version N's function upgrades an archive at version N-1 to N. Append, never edit.
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_to_1}
+
+
+def configure(conn: sqlite3.Connection) -> None:
+    """Per-connection settings every archive connection uses."""
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL is durable at each checkpoint
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The archive's schema version (0 for an empty file)."""
+    if not db["meta"].exists():
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def ensure_schema(db: sqlite_utils.Database) -> int:
+    """Create or migrate the archive to SCHEMA_VERSION; returns the version it was at."""
+    db.execute("PRAGMA journal_mode = WAL")
+    found = schema_version(db)
+    if found > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"archive schema version {found} is newer than this ehz understands ({SCHEMA_VERSION})"
+        )
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](db)
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", [str(version)]
+        )
+        db.conn.commit()
+    return found
+
+
+def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """A writable connection to the archive at `path`, created and migrated as needed."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise ArchiveError(f"no archive at {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        configure(conn)
+        db = sqlite_utils.Database(conn)
+        ensure_schema(db)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot open archive {path}: {exc}") from None
+    return db

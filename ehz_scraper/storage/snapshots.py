@@ -1,0 +1,147 @@
+"""Raw page snapshots: SHA-256 keys, zstandard compression with dictionaries kept in the archive."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+from dataclasses import dataclass
+
+import zstandard
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+
+from ehz_scraper.errors import ArchiveError
+
+LEVEL = 6
+DICT_SIZE = 112_640  # zstd's default dictionary size (110 KiB)
+# The first dictionary is trained once this many pages have been stored without one; each
+# later one when the archive holds RETRAIN_FACTOR times as many pages as the last one's sample.
+FIRST_TRAINING = 48
+RETRAIN_FACTOR = 16
+MAX_SAMPLES = 2_000
+_CHARSET_RE = re.compile(r"charset=([\w.:-]+)", re.I)
+
+
+def sha256_hex(data: bytes) -> str:
+    """The snapshot key: hex SHA-256 of the bytes as received."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def detect_encoding(body: bytes, content_type: str | None) -> str | None:
+    """The page's encoding as the server or the page declares it, else a guess."""
+    declared = http_content_type_encoding(content_type) if content_type else None
+    declared = declared or html_body_declared_encoding(body)
+    if declared:
+        return declared
+    try:
+        body.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(body).best()
+        return best.encoding if best else None
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """A compressed blob and the dictionary it needs (None: plain zstd)."""
+
+    data: bytes
+    dict_id: int | None
+
+
+class SnapshotCodec:
+    """Compresses new snapshots with the archive's newest dictionary; reads any stored blob."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._decompressors: dict[int | None, zstandard.ZstdDecompressor] = {}
+        self._compressor: zstandard.ZstdCompressor | None = None
+        self._dict_id: int | None = None
+        self._dict_samples = 0
+        self._load_newest()
+
+    def _load_newest(self) -> None:
+        row = self.conn.execute(
+            "SELECT id, dict, sample_count FROM zstd_dicts ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            self._dict_id, self._dict_samples = None, 0
+            self._compressor = zstandard.ZstdCompressor(level=LEVEL)
+        else:
+            self._dict_id, self._dict_samples = row[0], row[2]
+            zdict = zstandard.ZstdCompressionDict(row[1])
+            self._compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=zdict)
+
+    @property
+    def dict_id(self) -> int | None:
+        """The dictionary new snapshots are compressed with."""
+        return self._dict_id
+
+    def compress(self, data: bytes) -> Compressed:
+        assert self._compressor is not None
+        return Compressed(self._compressor.compress(data), self._dict_id)
+
+    def decompress(self, blob: bytes, dict_id: int | None) -> bytes:
+        """The original bytes of a stored blob."""
+        dctx = self._decompressors.get(dict_id)
+        if dctx is None:
+            if dict_id is None:
+                dctx = zstandard.ZstdDecompressor()
+            else:
+                row = self.conn.execute(
+                    "SELECT dict FROM zstd_dicts WHERE id = ?", [dict_id]
+                ).fetchone()
+                if row is None:
+                    raise ArchiveError(f"zstd dictionary {dict_id} is missing from the archive")
+                dctx = zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(row[0]))
+            self._decompressors[dict_id] = dctx
+        try:
+            return dctx.decompress(blob)
+        except zstandard.ZstdError as exc:
+            raise ArchiveError(f"cannot decompress snapshot: {exc}") from None
+
+    def read(self, snapshot_hash: str) -> bytes:
+        """The raw bytes of snapshot `snapshot_hash`."""
+        row = self.conn.execute(
+            "SELECT data, dict_id FROM snapshots WHERE hash = ?", [snapshot_hash]
+        ).fetchone()
+        if row is None:
+            raise ArchiveError(f"no snapshot {snapshot_hash}")
+        return self.decompress(row[0], row[1])
+
+    def training_due(self) -> bool:
+        """True when enough pages have arrived since the last dictionary to train a better one."""
+        (count,) = self.conn.execute("SELECT count(*) FROM snapshots").fetchone()
+        if self._dict_id is None:
+            return count >= FIRST_TRAINING
+        return count >= self._dict_samples * RETRAIN_FACTOR and self._dict_samples < MAX_SAMPLES
+
+    def train(self, now: str) -> int | None:
+        """Train a dictionary on the newest stored pages and make it current; returns its id.
+
+        Runs inside the caller's transaction; older blobs keep the dictionary they name.
+        """
+        rows = self.conn.execute(
+            "SELECT data, dict_id FROM snapshots ORDER BY rowid DESC LIMIT ?", [MAX_SAMPLES]
+        ).fetchall()
+        samples = [self.decompress(data, dict_id) for data, dict_id in rows]
+        total = sum(len(s) for s in samples)
+        if len(samples) < 8 or total < DICT_SIZE * 2:
+            return None  # too little material: a dictionary would not pay for itself
+        try:
+            zdict = zstandard.train_dictionary(DICT_SIZE, samples, level=LEVEL)
+        except zstandard.ZstdError:
+            return None  # samples too uniform or too few to train on; keep the current one
+        cur = self.conn.execute(
+            "INSERT INTO zstd_dicts (created, sample_count, size, dict) VALUES (?, ?, ?, ?)",
+            [now, len(samples), len(zdict.as_bytes()), zdict.as_bytes()],
+        )
+        self._load_newest()
+        return cur.lastrowid
+
+    def reload(self) -> None:
+        """Forget cached state (after a rollback that may have dropped a new dictionary)."""
+        self._decompressors.clear()
+        self._load_newest()
