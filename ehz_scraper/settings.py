@@ -10,7 +10,9 @@ NEWSPIDER_MODULE = "ehz_scraper.spiders"
 EHZ_DB = "archive/ehangzhou.db"
 
 # --- Politeness ----------------------------------------------------------------------
-USER_AGENT = "ehz-scraper/0.1 (+https://github.com/ehz-archive/ehz; archive of www.ehangzhou.gov.cn)"
+USER_AGENT = (
+    "ehz-scraper/0.1 (+https://github.com/ehz-archive/ehz; archive of www.ehangzhou.gov.cn)"
+)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -25,9 +27,23 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Wait 2 s, 4 s, 8 s ... (at most 60 s, or the server's Retry-After) before each retry.
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "ehz_scraper.middlewares.BackoffRetryMiddleware": 550,
+}
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19 opens a code-executing remote-control HTTP endpoint by default: an unattended
+# cron crawl has no use for it.
+REMOTE_CONTROL_ENABLED = False
+
+# --- Navigation limits (traps: a pager that never ends, an article pager gone wild) --------
+EHZ_MAX_LISTING_PAGES = 2000  # per section walk; the live Latest has ~20 items a page
+EHZ_MAX_ARTICLE_PAGES = 50
 
 # Items are whole articles; a few in parallel is plenty and the default of 100 costs throughput.
 CONCURRENT_ITEMS = 4

@@ -1,0 +1,156 @@
+"""Link finding for the spiders: pure functions over lxml trees, selectors in nav_xpaths.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml.etree import ParserError
+
+from ehz_scraper import nav_xpaths as X
+from ehz_scraper.errors import BadURL
+from ehz_scraper.urls import canonicalize_url, is_site_url, parse_article_url
+
+_SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u2009\u200b]+")
+_HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
+_NUMBER = re.compile(r"^\d+$")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link found on a page: its text (whitespace collapsed) and canonical URL."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ListingLinks:
+    """The articles a listing page lists, in order, and which selector found them."""
+
+    urls: list[str]  # canonical page-1 URLs, newest first, each once
+    selector: int  # index into LISTING_ITEMS; len(LISTING_ITEMS) = the anywhere fallback; -1 none
+
+
+def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
+    """An lxml tree of a page, or None when the bytes hold no HTML at all."""
+    if not body:
+        return None
+    try:
+        return lxml.html.document_fromstring(body)
+    except (ParserError, ValueError):
+        return None
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse every kind of space (nbsp, full-width, ...) and strip."""
+    return _SPACES.sub(" ", text or "").strip()
+
+
+def _links(
+    tree: lxml.html.HtmlElement, xpath: str, page_url: str, mirror: str | None
+) -> list[Link]:
+    """Every on-site link an XPath selects, canonicalised; unparseable hrefs are skipped."""
+    found = []
+    for anchor in tree.xpath(xpath):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
+            continue
+        try:
+            url = canonicalize_url(href, page_url, mirror=mirror)
+        except BadURL:
+            continue  # a malformed href on a page is the page's problem, not a link
+        if is_site_url(url):
+            found.append(Link(clean_text(anchor.text_content()), url))
+    return found
+
+
+def nav_links(tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = None) -> list[Link]:
+    """The home page's section links (not Home, not articles), in page order, each URL once."""
+    for xpath in X.NAV_LINKS:
+        links = [
+            link
+            for link in _links(tree, xpath, page_url, mirror)
+            if link.text
+            and urlsplit(link.url).path not in _HOME_PATHS
+            and parse_article_url(link.url) is None
+        ]
+        if links:
+            return _unique(links)
+    return []
+
+
+def find_section(
+    tree: lxml.html.HtmlElement, name: str, page_url: str, mirror: str | None = None
+) -> Link | None:
+    """The navigation link whose text is `name` (case- and space-insensitive), else None."""
+    wanted = clean_text(name).casefold()
+    for xpath in X.NAV_LINKS:
+        for link in _links(tree, xpath, page_url, mirror):
+            if link.text.casefold() == wanted:
+                return link
+    return None
+
+
+def listing_articles(
+    tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = None
+) -> ListingLinks:
+    """The articles a listing page lists (page-1 URLs, in order): the list first, then anywhere."""
+    selectors = (*X.LISTING_ITEMS, X.LISTING_ITEMS_ANYWHERE)
+    for index, xpath in enumerate(selectors):
+        urls = []
+        for link in _links(tree, xpath, page_url, mirror):
+            ref = parse_article_url(link.url)
+            if ref is not None:
+                urls.append(ref.page1_url)
+        if urls:
+            return ListingLinks(list(dict.fromkeys(urls)), index)
+    return ListingLinks([], -1)
+
+
+def next_listing_page(
+    tree: lxml.html.HtmlElement, page_url: str, current: int, mirror: str | None = None
+) -> str | None:
+    """The URL of the listing's next page: a "next" link, else the link numbered current+1."""
+    here = canonicalize_url(page_url, mirror=mirror)
+    for xpath in X.LISTING_PAGER_LINKS:
+        links = [
+            link
+            for link in _links(tree, xpath, page_url, mirror)
+            if link.url != here and parse_article_url(link.url) is None
+        ]
+        for link in links:
+            if link.text.casefold() in X.NEXT_LINK_TEXTS:
+                return link.url
+        for link in links:
+            if _NUMBER.match(link.text) and int(link.text) == current + 1:
+                return link.url
+    return None
+
+
+def article_pages(
+    tree: lxml.html.HtmlElement, page_url: str, article_id: int, mirror: str | None = None
+) -> dict[int, str]:
+    """Pages >= 2 of article `article_id` linked from this page ({page: canonical URL}).
+
+    Recognised by the `c_<id>_<k>.htm` suffix of the same id, wherever the pager sits, so
+    related-article links and other widgets' pagers never count.
+    """
+    pages: dict[int, str] = {}
+    for link in _links(tree, X.ARTICLE_LINKS, page_url, mirror):
+        ref = parse_article_url(link.url)
+        if ref is not None and ref.article_id == article_id and ref.page >= 2:
+            pages.setdefault(ref.page, ref.url)
+    return dict(sorted(pages.items()))
+
+
+def _unique(links: list[Link]) -> list[Link]:
+    seen: set[str] = set()
+    out = []
+    for link in links:
+        if link.url not in seen:
+            seen.add(link.url)
+            out.append(link)
+    return out

@@ -1,0 +1,360 @@
+"""The spiders' shared navigation: home -> section -> listing walk -> articles and their pages."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from ehz_scraper import navigation as nav
+from ehz_scraper.errors import BadArgument
+from ehz_scraper.items import ArticleCapture, FailedFetch, ListingPage, PageFetch
+from ehz_scraper.spiders.archive_view import open_archive_view
+from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
+from ehz_scraper.urls import (
+    article_page_url,
+    canonicalize_url,
+    parse_article_url,
+    to_fetch_url,
+)
+
+# Statuses an article page request hands to its callback instead of the HttpError errback,
+# so a failed page becomes a FailedFetch with its status. Redirects (301/302/303/307/308)
+# stay out of the list: RedirectMiddleware must still follow them.
+_ARTICLE_STATUSES = [304, *range(400, 600)]
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 UTC with a Z, second precision."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class ArticleState:
+    """One article being fetched page by page (the pager may reveal later pages as it goes)."""
+
+    capture: ArticleCapture
+    page_urls: dict[int, str] = field(default_factory=dict)  # page -> canonical URL
+    attempted: set[int] = field(default_factory=set)
+
+    def next_page(self) -> int | None:
+        todo = sorted(set(self.page_urls) - self.attempted)
+        return todo[0] if todo else None
+
+
+@dataclass
+class Walk:
+    """One section's listing walk."""
+
+    section: str
+    coverage: set[str]  # article URLs listed on pages that completed runs walked
+    seen: set[str] = field(default_factory=set)  # listing URLs requested
+    pages: int = 0
+
+
+class EhzSpider(scrapy.Spider):
+    """Base of every ehz spider: validated arguments, archive lookups, article fetching."""
+
+    args_model: ClassVar[type[CrawlArgs]] = CrawlArgs
+    args: CrawlArgs
+
+    def __init__(self, *a: Any, **kwargs: Any) -> None:
+        raw = {k: v for k, v in kwargs.items() if k in self.args_model.model_fields}
+        extra = {k: v for k, v in kwargs.items() if k not in raw}
+        # Scrapy passes its own keyword arguments too (none today); reject every unknown -a.
+        try:
+            self.args = parse_args(self.args_model, {**raw, **extra})
+        except BadArgument as exc:
+            _fail_argument(self.name, exc)
+        super().__init__(*a)
+        self.mirror = self.args.mirror
+        host = self.args.base_url.split("/")[2].split(":")[0]
+        self.allowed_domains = [host] if self.mirror else ["ehangzhou.gov.cn"]
+        self.seen_ids: set[int] = set()
+        self.known_ids: set[int] = set()
+        self.not_due: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.archive = open_archive_view(settings.get("EHZ_DB"))
+        spider.max_listing_pages = settings.getint("EHZ_MAX_LISTING_PAGES", 2000)
+        spider.max_article_pages = settings.getint("EHZ_MAX_ARTICLE_PAGES", 50)
+        spider.known_ids = spider.archive.known_article_ids()
+        spider.not_due = spider.archive.failures_not_due()
+        return spider
+
+    def closed(self, reason: str) -> None:
+        self.archive.close()
+
+    # --- helpers --------------------------------------------------------------------
+
+    def canonical(self, url: str, base: str | None = None) -> str:
+        return canonicalize_url(url, base, mirror=self.mirror)
+
+    def fetch_url(self, canonical: str) -> str:
+        return to_fetch_url(canonical, self.mirror)
+
+    def is_known(self, page1_url: str) -> bool:
+        """In the archive, or a failure (fetch, not an article) not yet due for a retry."""
+        ref = parse_article_url(page1_url)
+        in_archive = ref is not None and ref.article_id in self.known_ids
+        return in_archive or page1_url in self.not_due
+
+    # --- the home page and listing walks ------------------------------------------
+
+    def home_request(self, callback) -> Request:
+        return Request(self.args.base_url, callback=callback, errback=self.home_failed)
+
+    def home_failed(self, failure: Failure) -> None:
+        raise CloseSpider(f"home page failed: {failure_reason(failure)}")
+
+    def home_tree(self, response: Response):
+        tree = nav.parse_html(response.body)
+        if tree is None:
+            raise CloseSpider("home page failed: no HTML")
+        return tree
+
+    def start_walk(self, section: str, listing_url: str) -> Request:
+        """The request for page 1 of a section's listing."""
+        walk = Walk(section=section, coverage=self.archive.completed_coverage(section))
+        return self.listing_request(walk, listing_url)
+
+    def listing_request(self, walk: Walk, listing_url: str) -> Request:
+        walk.seen.add(listing_url)
+        walk.pages += 1
+        return Request(
+            self.fetch_url(listing_url),
+            callback=self.parse_listing,
+            errback=self.listing_failed,
+            cb_kwargs={"walk": walk, "listing_url": listing_url},
+            dont_filter=True,  # the walk keeps its own seen-set; a silent drop would lose a page
+        )
+
+    def parse_listing(self, response: Response, walk: Walk, listing_url: str) -> Iterator[Any]:
+        tree = nav.parse_html(response.body)
+        found = nav.listing_articles(tree, response.url, self.mirror) if tree is not None else None
+        urls = found.urls if found else []
+        new = [u for u in urls if not self.is_known(u)]
+        args = self.args
+        assert isinstance(args, WalkArgs)
+        next_url = None
+        if urls:
+            next_url = nav.next_listing_page(tree, response.url, walk.pages, self.mirror)
+        stop: str | None = None
+        if not urls:
+            stop = "no article links"
+            self.logger.warning("listing page %s lists no article: the walk stops", listing_url)
+        elif (
+            args.mode is Mode.incremental
+            and not new
+            and (urls[-1] in walk.coverage or all(u in walk.coverage for u in urls))
+        ):
+            stop = "incremental: nothing new"
+        elif args.max_pages is not None and walk.pages >= args.max_pages:
+            stop = "max_pages"
+        elif walk.pages >= self.max_listing_pages:
+            stop = "listing page cap"
+            self.logger.warning("listing walk of %s cut at %d pages", walk.section, walk.pages)
+        elif next_url is None:
+            stop = "end of listing"
+        elif next_url in walk.seen:
+            stop = "pager cycle"
+            self.logger.warning("listing pager of %s links back to %s", walk.section, next_url)
+        if found and found.selector > 0:
+            self.logger.warning(
+                "listing %s: list selector missed, fallback %d used", listing_url, found.selector
+            )
+        yield ListingPage(
+            url=listing_url,
+            section=walk.section,
+            page=walk.pages,
+            article_urls=urls,
+            new_count=len(new),
+            fetched_at=utc_now(),
+            last=stop is not None,
+            stop_reason=stop,
+        )
+        for url in urls:
+            if url in new or args.refresh:
+                yield from self.article_requests(url, listing_url, walk.section)
+        if stop is None:
+            assert next_url is not None
+            yield self.listing_request(walk, next_url)
+
+    def listing_failed(self, failure: Failure) -> Iterator[ListingPage]:
+        request = failure.request  # type: ignore[attr-defined]
+        walk: Walk = request.cb_kwargs["walk"]
+        reason = failure_reason(failure)
+        self.logger.error("listing page %s failed: %s", request.cb_kwargs["listing_url"], reason)
+        yield ListingPage(
+            url=request.cb_kwargs["listing_url"],
+            section=walk.section,
+            page=walk.pages,
+            article_urls=[],
+            new_count=0,
+            fetched_at=utc_now(),
+            last=True,
+            stop_reason=f"fetch failed: {reason}",
+        )
+
+    # --- articles -------------------------------------------------------------------
+
+    def article_requests(
+        self, page1_url: str, listing_url: str | None = None, section: str | None = None
+    ) -> Iterator[Request]:
+        """The request for page 1 of an article, unless this run already has it."""
+        ref = parse_article_url(page1_url)
+        if ref is None or ref.article_id in self.seen_ids:
+            return
+        self.seen_ids.add(ref.article_id)
+        capture = ArticleCapture(
+            article_id=ref.article_id,
+            url=ref.page1_url,
+            listing_url=listing_url,
+            listing_section=section,
+        )
+        state = ArticleState(capture=capture, page_urls={1: ref.page1_url})
+        yield self.page_request(state, 1)
+
+    def page_request(self, state: ArticleState, page: int) -> Request:
+        state.attempted.add(page)
+        url = state.page_urls[page]
+        headers = {}
+        if self.args.refresh:
+            last = self.archive.last_fetch(url)
+            if last and last.get("etag"):
+                headers["If-None-Match"] = last["etag"]
+            if last and last.get("last_modified"):
+                headers["If-Modified-Since"] = last["last_modified"]
+        return Request(
+            self.fetch_url(url),
+            headers=headers,
+            callback=self.parse_article_page,
+            errback=self.article_page_failed,
+            cb_kwargs={"state": state, "page": page},
+            meta={"handle_httpstatus_list": _ARTICLE_STATUSES},
+            # Later pages first, so articles finish (and leave memory) before new ones start.
+            priority=10 + page,
+            dont_filter=True,  # the run's own seen-sets dedupe; a silent drop would lose a page
+        )
+
+    def parse_article_page(
+        self, response: Response, state: ArticleState, page: int
+    ) -> Iterator[Any]:
+        url = state.page_urls[page]
+        if response.status == 304:
+            state.capture.pages.append(self._page_fetch(response, url, page, body=b""))
+            self._pages_from_archive(state)
+        elif response.status >= 400:
+            retries = response.request.meta.get("retry_times", 0) if response.request else 0
+            reason = f"HTTP {response.status}" + (f" after {retries} retries" if retries else "")
+            state.capture.failed.append(
+                FailedFetch(
+                    url=url, page=page, reason=reason, failed_at=utc_now(), status=response.status
+                )
+            )
+        else:
+            state.capture.pages.append(self._page_fetch(response, url, page))
+            tree = nav.parse_html(response.body)
+            if tree is not None:
+                found = nav.article_pages(tree, response.url, state.capture.article_id, self.mirror)
+                for k, page_url in found.items():
+                    if k <= self.max_article_pages:
+                        state.page_urls.setdefault(k, page_url)
+        yield from self._next_or_done(state)
+
+    def article_page_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        state: ArticleState = request.cb_kwargs["state"]
+        page: int = request.cb_kwargs["page"]
+        state.capture.failed.append(
+            FailedFetch(
+                url=state.page_urls[page],
+                page=page,
+                reason=failure_reason(failure),
+                failed_at=utc_now(),
+            )
+        )
+        yield from self._next_or_done(state)
+
+    def _next_or_done(self, state: ArticleState) -> Iterator[Any]:
+        page = state.next_page()
+        if page is not None:
+            yield self.page_request(state, page)
+            return
+        state.capture.pages.sort(key=lambda p: p.page)
+        state.capture.failed.sort(key=lambda f: f.page)
+        yield state.capture
+
+    def _pages_from_archive(self, state: ArticleState) -> None:
+        """After a 304 on page 1 (no body to read a pager from): the pages fetched before."""
+        for k in range(2, self.max_article_pages + 1):
+            url = article_page_url(state.capture.url, k)
+            if self.archive.last_fetch(url) is None:
+                break
+            state.page_urls.setdefault(k, url)
+
+    def _page_fetch(self, response: Response, url: str, page: int, body: bytes | None = None):
+        headers = [
+            (key.decode("latin-1"), value.decode("latin-1"))
+            for key, values in response.headers.items()
+            for value in values
+        ]
+        return PageFetch(
+            url=url,
+            page=page,
+            status=response.status,
+            headers=headers,
+            body=response.body if body is None else body,
+            fetched_at=utc_now(),
+            fetch_url=response.url if response.url != url else None,
+        )
+
+
+def failure_reason(failure: Failure) -> str:
+    """One line a person understands for a failed request ("timeout after 3 retries")."""
+    request = getattr(failure, "request", None)
+    retries = request.meta.get("retry_times", 0) if request is not None else 0
+    after = f" after {retries} retries" if retries else ""
+    exc = failure.value
+    name = type(exc).__name__
+    response = getattr(exc, "response", None)
+    if response is not None:  # HttpError
+        return f"HTTP {response.status}{after}"
+    if isinstance(exc, IgnoreRequest):
+        return str(exc) or "request ignored"
+    if "Timeout" in name:
+        return f"timeout{after}"
+    if "Refused" in name:
+        return f"connection refused{after}"
+    if name in (
+        "ResponseNeverReceived",
+        "ConnectionLost",
+        "ConnectionDone",
+        "ResponseFailed",
+        "PotentialDataLoss",
+        "_DataLoss",
+    ):
+        return f"connection lost{after}"
+    if "DNS" in name:
+        return f"DNS lookup failed{after}"
+    if name in ("CancelledError", "DownloadCancelledError"):
+        return f"download cancelled: {exc}" if str(exc) else "download cancelled"
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{name}: {message}{after}" if message else f"{name}{after}"
+
+
+def _fail_argument(spider: str, exc: BadArgument) -> None:
+    """End the process with a one-line message: no request has been made yet."""
+    sys.stderr.write(f"Error: scrapy crawl {spider}: {exc}\n")
+    sys.stderr.flush()
+    raise SystemExit(2)
