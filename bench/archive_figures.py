@@ -1,13 +1,312 @@
-"""Archive, query and re-extraction figures (filled in as the archive branch lands)."""
+"""Archive, re-extraction, query and export figures, through the `ehz` CLI and the storage API."""
 
 from __future__ import annotations
 
-from bench.report import Section
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.report import Figure, Goal, Section
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def ehz(*args: str, timeout: float = 1800) -> tuple[subprocess.CompletedProcess, float]:
+    """Run the `ehz` CLI (this interpreter's), returning the result and its wall time."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", "from ehz_scraper.cli import main; main()", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"`ehz {' '.join(args)}` exited {done.returncode}: "
+            f"{(done.stderr or done.stdout).strip().splitlines()[-1:]}"
+        )
+    return done, took
+
+
+def _q(db: Path, sql: str, params: tuple = ()) -> tuple:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchone()
+    finally:
+        conn.close()
+
+
+def snapshot_totals(db: Path) -> dict[str, int]:
+    """Snapshot rows, raw bytes, stored bytes (blobs plus the zstd dictionaries they need)."""
+    count, raw, stored = _q(
+        db, "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(stored_size), 0) FROM snapshots"
+    )
+    dicts = _q(db, "SELECT coalesce(sum(length(dict)), 0) FROM zstd_dicts")[0]
+    fetches = _q(db, "SELECT count(*) FROM fetches")[0]
+    versions = _q(db, "SELECT count(*) FROM versions")[0]
+    return {
+        "snapshots": count,
+        "raw": raw,
+        "stored": stored + dicts,
+        "dicts": dicts,
+        "fetches": fetches,
+        "versions": versions,
+    }
+
+
+def _checkpoint(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
 
 
 def archive_figures(ctx) -> Section:
-    raise RuntimeError("not written yet")
+    """Size of the crawl's archive, an unchanged re-crawl, and `ehz reextract --all`."""
+    from bench.crawl import project_crawl
+
+    cfg, db = ctx.cfg, ctx.archive_db
+    _checkpoint(db)
+    articles = _q(db, "SELECT count(*) FROM articles")[0]
+    pages = _q(db, "SELECT coalesce(sum(page_count), 0) FROM articles")[0]
+    if not articles:
+        raise RuntimeError(f"the crawl stored no articles in {db}")
+    size = db.stat().st_size
+    before = snapshot_totals(db)
+    s = Section("Archive")
+    s.text.append(
+        f"The archive of the last full crawl: {articles:,} articles ({pages:,} article pages; "
+        f"the site has {ctx.site.n_articles:,}), {before['snapshots']:,} snapshots, "
+        f"file {size / 2**20:.1f} MiB."
+    )
+    ratio = before["stored"] / before["raw"] if before["raw"] else 0.0
+    s.figures += [
+        Figure(
+            "archive bytes per article",
+            [size / articles],
+            "bytes",
+            note="whole SQLite file / articles",
+        ),
+        Figure(
+            "snapshot bytes stored / raw",
+            [100 * ratio],
+            "%",
+            Goal(25, False, "<= 25%"),
+            f"{before['raw'] / 2**20:.0f} MiB raw -> {before['stored'] / 2**20:.1f} MiB stored "
+            f"(dictionaries {before['dicts'] / 1024:.0f} KiB included); issue 3 aims at <= 10%",
+        ),
+    ]
+    # An unchanged site crawled again: new fetch rows, but no snapshot bytes and no versions.
+    again = project_crawl(
+        "site", ctx.server.url, db, cfg.workdir / "work", "site-recrawl", cfg.concurrency
+    )
+    if not again.ok:
+        raise RuntimeError(again.failure())
+    after = snapshot_totals(db)
+    added = after["stored"] - before["stored"]
+    s.figures.append(
+        Figure(
+            "re-crawl of the unchanged site: snapshot bytes added",
+            [added],
+            "bytes",
+            Goal(0, False, "0"),
+            f"{after['fetches'] - before['fetches']:,} fetch rows and "
+            f"{after['snapshots'] - before['snapshots']} snapshots added, "
+            f"{after['versions'] - before['versions']} versions added; "
+            f"{again.pages:,} pages fetched",
+        )
+    )
+    # Re-extraction from snapshots, no network.
+    times, changed = [], []
+    for _ in range(cfg.repeats):
+        done, took = ehz("reextract", "--all", "--db", str(db))
+        times.append(took)
+        changed.append(done.stdout.strip().splitlines()[-1:] if done.stdout.strip() else "")
+    s.figures.append(
+        Figure(
+            "`ehz reextract --all`",
+            [pages / t for t in times],
+            "pages/s",
+            note=f"{pages:,} pages; wall time of the command, start-up included",
+        )
+    )
+    s.notes.append(f"`ehz reextract --all` said: {changed[-1]}")
+    return s
+
+
+# ---------------------------------------------------------------------------------------
+# Queries on a large synthetic archive
+
+
+def _build_query_archive(path: Path, n: int, seed: int) -> tuple[str, float]:
+    """Build (or reuse) an archive of `n` synthetic articles; (how it was built, seconds)."""
+    marker = path.with_suffix(".done")
+    if path.exists() and marker.exists() and marker.read_text() == f"{n}:{seed}":
+        return "reused from an earlier run", 0.0
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    marker.unlink(missing_ok=True)
+    started = time.perf_counter()
+    how = _build_with_archive_bench(path, n, seed) or _build_with_writer(path, n, seed)
+    _checkpoint(path)
+    marker.write_text(f"{n}:{seed}")
+    return how, time.perf_counter() - started
+
+
+def _build_with_archive_bench(path: Path, n: int, seed: int) -> str | None:
+    """The archive branch's own builder, when bench/bench_archive.py provides one."""
+    try:
+        import bench.bench_archive as ba  # the archive branch's benchmark module
+    except ImportError:
+        return None
+    for name in ("build_search_archive", "build_archive", "build_synthetic_archive"):
+        fn = getattr(ba, name, None)
+        if fn is not None:
+            fn(path, n)
+            return f"`bench.bench_archive.{name}`"
+    return None
+
+
+def _build_with_writer(path: Path, n: int, seed: int) -> str:
+    """Records from the site generator, stored through the archive's writer (no snapshots)."""
+    from bench.sitegen import iter_records
+    from ehz_scraper.storage.archive import ArchiveWriter
+
+    writer = ArchiveWriter(path, batch_size=2000)
+    try:
+        for record in iter_records(n, seed):
+            writer.store_reextracted(record, True)
+    finally:
+        writer.close()
+    return "`bench.sitegen.iter_records` stored with `ArchiveWriter.store_reextracted`"
+
+
+def pick_queries(db: Path, count: int, seed: int = 7) -> list[str]:
+    """`count` varied FTS queries drawn from the archive's own vocabulary.
+
+    A quarter each: single words across the frequency range (the most common included, the
+    hard case for ranked search), two-word AND queries, quoted two-word phrases taken from
+    titles, and prefix queries.
+    """
+    rng = random.Random(seed)
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, articles_fts, 'row')")
+        terms = [
+            t
+            for (t,) in conn.execute(
+                "SELECT term FROM temp.vocab WHERE length(term) > 2 AND term GLOB '[a-z]*' "
+                "ORDER BY doc DESC LIMIT 400"
+            )
+        ]
+        titles = [t for (t,) in conn.execute("SELECT title FROM articles LIMIT 2000")]
+    finally:
+        conn.close()
+    if len(terms) < 20:
+        raise RuntimeError("query archive has too few distinct terms")
+    out: list[str] = []
+    quarter = max(1, count // 4)
+    # Single words: the 5 most common, then spread over the frequency ranks.
+    out += terms[:5]
+    out += [terms[int(i * (len(terms) - 1) / max(1, quarter - 5))] for i in range(quarter - 5)]
+    out += [f"{rng.choice(terms[:150])} {rng.choice(terms[50:])}" for _ in range(quarter)]
+    for _ in range(quarter):
+        words = rng.choice(titles).split()
+        i = rng.randrange(max(1, len(words) - 1))
+        out.append('"' + " ".join(w.strip('",.') for w in words[i : i + 2]) + '"')
+    while len(out) < count:
+        out.append(rng.choice(terms)[:4] + "*")
+    return out[:count]
 
 
 def query_figures(ctx) -> Section:
-    raise RuntimeError("not written yet")
+    """`ehz search` p50/p95 over varied queries and `ehz export --format jsonl` throughput."""
+    from ehz_scraper.storage.search import search
+
+    cfg = ctx.cfg
+    db = cfg.workdir / f"query-archive-{cfg.query_articles}.db"
+    how, built_s = _build_query_archive(db, cfg.query_articles, cfg.seed)
+    articles = _q(db, "SELECT count(*) FROM articles")[0]
+    queries = pick_queries(db, cfg.queries)
+    s = Section(f"Queries: a {articles:,}-article synthetic archive")
+    s.text.append(
+        f"Archive built by {how}"
+        + (f" in {built_s:.0f} s" if built_s else "")
+        + f"; {db.stat().st_size / 2**20:.0f} MiB. {len(queries)} queries (single words from the "
+        "most common to rare, two-word AND, quoted phrases, prefixes), ranked (bm25) with "
+        "snippets, limit 20, through `ehz_scraper.storage.search.search` (what `ehz search` "
+        "runs), each query timed once per repeat."
+    )
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    p50s, p95s, worst = [], [], []
+    try:
+        for q in queries[:5]:  # warm the page cache as a researcher's second query would
+            search(conn, q, limit=20)
+        for _ in range(cfg.repeats):
+            times = []
+            for q in queries:
+                started = time.perf_counter()
+                search(conn, q, limit=20)
+                times.append((time.perf_counter() - started) * 1000)
+            times_sorted = sorted(times)
+            p50s.append(statistics.median(times))
+            p95s.append(times_sorted[min(len(times) - 1, round(0.95 * (len(times) - 1)))])
+            worst.append(max(zip(times, queries, strict=True)))
+    finally:
+        conn.close()
+    s.figures += [
+        Figure("search p50", p50s, "ms"),
+        Figure("search p95", p95s, "ms", Goal(50, False, "< 50 ms", strict=True)),
+    ]
+    slowest = max(worst)
+    s.notes.append(f"Slowest query: `{slowest[1]}` ({slowest[0]:.1f} ms).")
+    # The command itself, start-up included, for a feel of what a researcher waits.
+    try:
+        cli = [ehz("search", q, "--db", str(db), "--limit", "20")[1] * 1000 for q in queries[:3]]
+        s.figures.append(
+            Figure(
+                "`ehz search` command, wall time",
+                cli,
+                "ms",
+                note="3 queries; Python start-up included",
+            )
+        )
+    except RuntimeError as exc:
+        s.notes.append(f"**`ehz search` command not measured:** {exc}")
+    try:
+        _export(s, cfg, db, articles)
+    except RuntimeError as exc:
+        s.notes.append(f"**`ehz export` not measured:** {exc}")
+    return s
+
+
+def _export(s: Section, cfg, db: Path, articles: int) -> None:
+    out = cfg.workdir / "export.jsonl"
+    rates, mb = [], 0.0
+    for _ in range(max(1, min(2, cfg.repeats))):
+        out.unlink(missing_ok=True)
+        _, took = ehz("export", "--format", "jsonl", "--db", str(db), "-o", str(out))
+        lines = sum(1 for _ in out.open("rb"))
+        if lines != articles:
+            raise RuntimeError(f"export wrote {lines} lines for {articles} articles")
+        mb = out.stat().st_size / 2**20
+        rates.append(articles / took)
+    s.figures.append(
+        Figure(
+            "`ehz export --format jsonl`",
+            rates,
+            "articles/s",
+            note=f"{mb:.0f} MiB written; wall time, start-up included",
+        )
+    )
+    out.unlink(missing_ok=True)
+
+
+__all__ = ["archive_figures", "ehz", "pick_queries", "query_figures", "snapshot_totals"]

@@ -20,7 +20,6 @@ def crawl_settings(concurrency: int, *, robots: bool = False) -> dict[str, str]:
         "CONCURRENT_REQUESTS": str(concurrency),
         "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
         "DOWNLOAD_DELAY": "0",
-        "RANDOMIZE_DOWNLOAD_DELAY": "False",
         "AUTOTHROTTLE_ENABLED": "False",
         "ROBOTSTXT_OBEY": str(robots),
         "HTTPCACHE_ENABLED": "False",
