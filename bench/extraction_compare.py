@@ -213,3 +213,53 @@ def sample_from_site(site, count: int) -> list[SamplePage]:
             )
         )
     return out
+
+
+RECORD_FIELDS = (
+    "article_id",
+    "url",
+    "page_urls",
+    "page_count",
+    "title",
+    "date",
+    "date_text",
+    "source",
+    "byline",
+    "section",
+    "breadcrumb",
+    "sections",
+    "images",
+    "body_text",
+)
+
+
+def ehz_full_records(site, count: int) -> tuple[int, dict[str, int], str]:
+    """ehz on whole articles (all pages in order): (articles, field -> exact count, a miss).
+
+    Every field of the record contract except `extraction` is compared exactly with the
+    generator's expected record.
+    """
+    from ehz_scraper.extraction import Page, extract_article
+
+    truth = list(site.load_truth().values())
+    step = max(1, len(truth) // count)
+    chosen = truth[::step][:count]
+    right = dict.fromkeys(RECORD_FIELDS, 0)
+    example = ""
+    headers = [("Content-Type", "text/html; charset=utf-8")]
+    for rec in chosen:
+        pages = [
+            Page(url, (site.root / url.split("/", 3)[3]).read_bytes(), headers)
+            for url in rec["page_urls"]
+        ]
+        try:
+            got = extract_article(pages)
+        except Exception as exc:
+            example = example or f"{rec['url']}: {type(exc).__name__}: {exc}"[:200]
+            continue
+        for name in RECORD_FIELDS:
+            if got.get(name) == rec[name]:
+                right[name] += 1
+            elif not example:
+                example = f"{rec['url']} {name}: got {str(got.get(name))[:80]!r}"
+    return len(chosen), right, example

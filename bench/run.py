@@ -253,6 +253,11 @@ def crawl_section(ctx: Context) -> Section:
             "" if cfg.articles == 5000 else f"at {cfg.articles:,} articles",
         ),
     ]
+    stored = [_articles_in(work / f"crawl-{r + 1}.db") for r in range(cfg.repeats)]
+    s.notes.append(
+        f"Articles in the archive after each (b) run: {stored} of {site.n_articles:,} "
+        "(every article, or the full pipeline is not doing its job)."
+    )
     pages_a = {c.pages for c in bare}
     pages_b = {c.pages for c in full}
     s.notes.append(
@@ -282,12 +287,26 @@ def crawl_section(ctx: Context) -> Section:
     return s
 
 
+def _articles_in(db: Path) -> int | str:
+    import sqlite3
+
+    if not db.exists():
+        return "no archive file"
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error as exc:
+        return f"unreadable ({exc})"
+    finally:
+        conn.close()
+
+
 # ---------------------------------------------------------------------------------------
 # Extraction
 
 
 def extraction_section(ctx: Context) -> Section:
-    from bench.extraction_compare import FIELDS, compare, sample_from_site
+    from bench.extraction_compare import FIELDS, compare, ehz_full_records, sample_from_site
 
     cfg = ctx.cfg
     pages = sample_from_site(ctx.site, cfg.extract_pages)
@@ -352,6 +371,19 @@ def extraction_section(ctx: Context) -> Section:
         )
         if ehz.errors:
             s.notes.append(f"ehz raised on {ehz.errors} pages, e.g. {ehz.error_example}")
+        n, right, miss = ehz_full_records(ctx.site, max(20, cfg.extract_pages // 2))
+        worst = min(right.values())
+        s.figures.append(
+            Figure(
+                f"ehz: whole records exact ({n} articles)",
+                [100 * worst / n],
+                "%",
+                Goal(100, True, "100%"),
+                "worst of all 14 record fields, all pages of each article",
+            )
+        )
+        if miss:
+            s.notes.append(f"First whole-record miss: {miss}")
     for r in results:
         if r.errors and r.name != "ehz":
             s.notes.append(f"{r.name} raised on {r.errors} pages, e.g. {r.error_example}")
