@@ -47,12 +47,17 @@ def _spiders() -> set[str]:
 
 def _expected_measured() -> set[str]:
     """The sections whose prerequisites are on this branch (all of them once merged)."""
+    from scrapy.utils.project import get_project_settings
+
     have_storage = importlib.util.find_spec("ehz_scraper.storage") is not None
+    pipelines = bool(get_project_settings().getdict("ITEM_PIPELINES"))
     spiders = _spiders()
     out = {"Synthetic site", "Server", "Extraction"}
-    if "site" in spiders and have_storage:
-        out |= {"Crawl", "Archive"}
-    if {"site", "latest"} <= spiders and have_storage:
+    if "site" in spiders:
+        out.add("Crawl")
+    if "site" in spiders and have_storage and pipelines:
+        out.add("Archive")
+    if {"site", "latest"} <= spiders and have_storage and pipelines:
         out.add("Incremental")
     if have_storage:
         out.add("Queries")
