@@ -19,17 +19,24 @@ NAV_LINKS: tuple[str, ...] = (
     "//a[@href]",
 )
 
-# Listing page: the links of the list of articles.
-LISTING_ITEMS: tuple[str, ...] = (
-    f"//ul[{_cls('list')}]/li//a[@href]",
-    f"//*[{_cls('list')} or {_cls('news_list')} or {_cls('list_con')}]//li//a[@href]",
-    f"//div[{_cls('main')}]//li//a[@href]",
+# Listing page: the list of articles. When one of these containers is on the page, its links
+# are the listing, even when there are none (an empty last page): no fallback then, or a
+# sidebar's links would pass for the listing.
+LISTING_CONTAINERS: tuple[str, ...] = (
+    f"//ul[{_cls('list')}]",
+    f"//*[{_cls('list')} or {_cls('news_list')} or {_cls('list_con')}]",
 )
-# Last resort when no list matched: every article link outside the page chrome.
-LISTING_ITEMS_ANYWHERE = (
-    "//a[@href][not(ancestor::*["
+LISTING_ITEMS_IN_CONTAINER = ".//li//a[@href]"
+# Fallbacks when no list container is found: list items in the main column, then every article
+# link outside the page chrome and the sidebars.
+_CHROME = (
     f"{_cls('header')} or {_cls('footer')} or {_cls('nav')} or self::nav or self::footer"
-    "])]"
+    " or self::header or self::aside or contains(@class, 'side') or contains(@class, 'hot')"
+    " or contains(@class, 'related') or contains(@class, 'rank')"
+)
+LISTING_ITEMS_FALLBACK: tuple[str, ...] = (
+    f"//div[{_cls('main')}]//li//a[@href][not(ancestor::*[{_CHROME}])]",
+    f"//a[@href][not(ancestor::*[{_CHROME}])]",
 )
 
 # Listing page pager: the CMS puts it in div#div_currpage; other names are generic fallbacks.

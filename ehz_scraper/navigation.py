@@ -31,7 +31,12 @@ class ListingLinks:
     """The articles a listing page lists, in order, and which selector found them."""
 
     urls: list[str]  # canonical page-1 URLs, newest first, each once
-    selector: int  # index into LISTING_ITEMS; len(LISTING_ITEMS) = the anywhere fallback; -1 none
+    selector: int  # which strategy found them (see listing_articles); -1 when none matched
+
+    @property
+    def fallback(self) -> bool:
+        """True when no list container was found and a generic fallback found the links."""
+        return self.selector >= len(X.LISTING_CONTAINERS)
 
 
 def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
@@ -97,17 +102,37 @@ def find_section(
 def listing_articles(
     tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = None
 ) -> ListingLinks:
-    """The articles a listing page lists (page-1 URLs, in order): the list first, then anywhere."""
-    selectors = (*X.LISTING_ITEMS, X.LISTING_ITEMS_ANYWHERE)
-    for index, xpath in enumerate(selectors):
-        urls = []
-        for link in _links(tree, xpath, page_url, mirror):
-            ref = parse_article_url(link.url)
-            if ref is not None:
-                urls.append(ref.page1_url)
-        if urls:
+    """The articles a listing page lists (page-1 URLs, in order): the list first, then fallbacks.
+
+    `selector` is the index of the strategy that answered: 0.. for LISTING_CONTAINERS, then
+    LISTING_ITEMS_FALLBACK after them; -1 when nothing matched at all.
+    """
+    for index, container_xpath in enumerate(X.LISTING_CONTAINERS):
+        containers = tree.xpath(container_xpath)
+        if containers:
+            urls = [
+                u
+                for c in containers
+                for u in _article_links(c, X.LISTING_ITEMS_IN_CONTAINER, page_url, mirror)
+            ]
             return ListingLinks(list(dict.fromkeys(urls)), index)
+    for offset, xpath in enumerate(X.LISTING_ITEMS_FALLBACK):
+        urls = _article_links(tree, xpath, page_url, mirror)
+        if urls:
+            return ListingLinks(list(dict.fromkeys(urls)), len(X.LISTING_CONTAINERS) + offset)
     return ListingLinks([], -1)
+
+
+def _article_links(
+    root: lxml.html.HtmlElement, xpath: str, page_url: str, mirror: str | None
+) -> list[str]:
+    """Page-1 URLs of the article links an XPath selects under `root`, in order."""
+    urls = []
+    for link in _links(root, xpath, page_url, mirror):
+        ref = parse_article_url(link.url)
+        if ref is not None:
+            urls.append(ref.page1_url)
+    return urls
 
 
 def next_listing_page(

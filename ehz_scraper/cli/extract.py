@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,6 +75,7 @@ def extract_command(url: str | None, files: tuple[str, ...]) -> None:
         record = extract_article(pages, **kwargs)
     except NotAnArticle as exc:
         raise click.ClickException(f"not an article: {exc}") from None
-    out = click.get_binary_stream("stdout")
+    # UTF-8 bytes whatever the locale says: the record is not ASCII-escaped.
+    out = sys.stdout.buffer
     out.write(json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
     out.flush()

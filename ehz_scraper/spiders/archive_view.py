@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ehz_scraper.storage.reader import ArchiveReader
+
 
 class ArchiveView(Protocol):
     """What the spiders ask the archive; `storage.reader.ArchiveReader` answers it."""
@@ -17,25 +19,4 @@ class ArchiveView(Protocol):
 
 def open_archive_view(path: str | None) -> ArchiveView:
     """A reader of the archive at `path` (a missing file reads as an empty archive)."""
-    try:
-        from ehz_scraper.storage.reader import ArchiveReader
-    except ImportError:  # TEMPORARY until the archive branch is merged
-        return _EmptyArchive()
     return ArchiveReader(path or "archive/ehangzhou.db")
-
-
-class _EmptyArchive:
-    def known_article_ids(self) -> set[int]:
-        return set()
-
-    def failures_not_due(self) -> set[str]:
-        return set()
-
-    def completed_coverage(self, section: str) -> set[str]:
-        return set()
-
-    def last_fetch(self, url: str) -> dict[str, Any] | None:
-        return None
-
-    def close(self) -> None:
-        pass

@@ -169,9 +169,11 @@ class EhzSpider(scrapy.Spider):
         elif next_url in walk.seen:
             stop = "pager cycle"
             self.logger.warning("listing pager of %s links back to %s", walk.section, next_url)
-        if found and found.selector > 0:
+        if found and found.fallback:
             self.logger.warning(
-                "listing %s: list selector missed, fallback %d used", listing_url, found.selector
+                "listing %s: no list container, fallback selector %d used",
+                listing_url,
+                found.selector,
             )
         yield ListingPage(
             url=listing_url,

@@ -1,0 +1,108 @@
+"""Incremental walks on a real archive: covered ground, interrupted runs, conditional refresh."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from tests.support.archive_db import article_rows, needs_archive, query
+from tests.support.crawling import FAST, MANIFEST, ROOT, article, crawl, section_ids
+from tests.support.site_server import SiteServer
+
+pytestmark = needs_archive
+
+NOT_FOUND = 292854
+PAGES = MANIFEST["sections"]["Latest"]["listing_pages"]
+
+
+def test_known_articles_no_completed_run_covered_do_not_stop_the_walk(tmp_path):
+    db = tmp_path / "a.db"
+    with SiteServer() as server:
+        # Listing pages 1 and 2 fetched by the article spider: known, but no walk covered them.
+        urls = ",".join(article(i)["url"] for i in PAGES[0] + PAGES[1])
+        assert crawl("article", server.base_url, db, f"url={urls}").returncode == 0
+        result = crawl("latest", server.base_url, db)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert [(e["page"], e["new_count"], e["stop_reason"]) for e in result.listings] == [
+            (1, 0, None),
+            (2, 0, None),
+            (3, 7, "end of listing"),
+        ]
+        assert set(result.articles) == set(PAGES[2])
+        # Now a completed walk covers it all: the next run stops on page 1.
+        server.clear_log()
+        again = crawl("latest", server.base_url, db)
+        assert server.paths() == ["/robots.txt", "/", "/node_7040.htm"]
+        assert again.articles == {}
+    assert set(article_rows(db)) == section_ids("Latest") - {NOT_FOUND}
+
+
+def test_a_killed_run_leaves_no_hole(tmp_path):
+    db = tmp_path / "a.db"
+    with SiteServer() as server:
+        reached = threading.Event()
+
+        def hang(handler):
+            reached.set()
+            time.sleep(30)  # the crawl is killed while it waits here
+            return False
+
+        server.behaviours["/node_7040_3.htm"] = hang
+        cmd = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "latest",
+            "-a",
+            f"base_url={server.base_url}",
+            "-s",
+            f"EHZ_DB={db}",
+        ]
+        for key, value in FAST.items():
+            cmd += ["-s", f"{key}={value}"]
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            assert reached.wait(60)
+            time.sleep(0.5)  # let some articles of pages 1-2 reach the archive
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        del server.behaviours["/node_7040_3.htm"]
+        statuses = [r[0] for r in query(db, "SELECT status FROM runs")]
+        assert statuses and "finished" not in statuses
+        result = crawl("latest", server.base_url, db)
+        assert result.returncode == 0, result.stderr[-2000:]
+        # No completed run covers anything yet: the walk goes to the end of the listing.
+        assert [e["page"] for e in result.listings] == [1, 2, 3]
+    assert set(article_rows(db)) == section_ids("Latest") - {NOT_FOUND}
+
+
+def test_refresh_uses_conditional_get_and_keeps_unchanged_articles(tmp_path):
+    db = tmp_path / "a.db"
+    with SiteServer() as server:
+        assert crawl("latest", server.base_url, db, "max_pages=1").returncode == 0
+        versions = query(db, "SELECT count(*) FROM versions")[0][0]
+        fetches = query(db, "SELECT count(*) FROM fetches")[0][0]
+        server.clear_log()
+        result = crawl("latest", server.base_url, db, "max_pages=1", "refresh=true")
+        assert result.returncode == 0, result.stderr[-2000:]
+        article_requests = [r for r in server.requests if "/c_" in r.path]
+    assert set(result.articles) == set(PAGES[0])
+    assert article_requests and {r.status for r in article_requests} == {304}
+    assert all("If-None-Match" in r.headers for r in article_requests)
+    for article_id, capture in result.articles.items():
+        assert [p["status"] for p in capture["pages"]] == [304] * article(article_id)["pages"]
+        assert {p["size"] for p in capture["pages"]} == {0}
+    assert query(db, "SELECT count(*) FROM versions")[0][0] == versions
+    assert query(db, "SELECT count(*) FROM fetches")[0][0] > fetches
