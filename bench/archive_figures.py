@@ -73,6 +73,8 @@ def archive_figures(ctx) -> Section:
     from bench.crawl import project_crawl
 
     cfg, db = ctx.cfg, ctx.archive_db
+    if not db.exists():
+        raise RuntimeError(f"the full crawl wrote no archive file ({db.name}): no item pipelines?")
     _checkpoint(db)
     articles = _q(db, "SELECT count(*) FROM articles")[0]
     pages = _q(db, "SELECT coalesce(sum(page_count), 0) FROM articles")[0]

@@ -132,3 +132,63 @@ def project_crawl(
         argv += ["-a", f"{key}={value}"]
     settings = {**crawl_settings(concurrency, robots=robots), "EHZ_DB": str(db)}
     return _run(label, argv, settings, workdir)
+
+
+@dataclass
+class ProfileRow:
+    """One function of a profiled crawl."""
+
+    function: str
+    calls: int
+    self_s: float
+    cumulative_s: float
+
+
+def profile_crawl(
+    spider: str, base_url: str, db: Path, workdir: Path, *, max_pages: int, concurrency: int = 16
+) -> tuple[float, list[ProfileRow], list[ProfileRow]]:
+    """`scrapy crawl SPIDER` under cProfile, stopped after `max_pages` responses.
+
+    Returns the profiled wall time, the project's own functions by cumulative time, and every
+    function by self time: where a slow crawl spends its CPU.
+    """
+    import pstats
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    prof = workdir / f"{spider}.prof"
+    argv = [
+        sys.executable,
+        "-m",
+        "cProfile",
+        "-o",
+        str(prof),
+        "-m",
+        "scrapy",
+        "crawl",
+        spider,
+        "-a",
+        f"base_url={base_url}",
+    ]
+    settings = {
+        **crawl_settings(concurrency),
+        "EHZ_DB": str(db),
+        "CLOSESPIDER_PAGECOUNT": str(max_pages),
+        "LOG_LEVEL": "WARNING",
+    }
+    run = _run(f"{spider}-profile", argv, settings, workdir)
+    if run.proc.returncode != 0 or not prof.exists():
+        raise RuntimeError(run.failure())
+    stats = pstats.Stats(str(prof))
+    rows = []
+    for (filename, line, name), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():
+        short = filename.replace(str(ROOT) + "/", "").split("/site-packages/")[-1]
+        if "/lib/python3" in short:  # the standard library: python3.11/urllib/parse.py
+            short = "python3" + short.split("/lib/python3", 1)[1]
+        rows.append(ProfileRow(f"{short}:{line}({name})", ncalls, tottime, cumtime))
+    own = sorted(
+        (r for r in rows if "ehz_scraper/" in r.function),
+        key=lambda r: r.cumulative_s,
+        reverse=True,
+    )
+    by_self = sorted(rows, key=lambda r: r.self_s, reverse=True)
+    return run.proc.wall_s, own, by_self

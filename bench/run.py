@@ -59,11 +59,11 @@ MODES = {
     ),
     # Under two minutes: the same steps, small.
     "quick": dict(
-        articles=600,
+        articles=400,
         repeats=2,
-        extract_pages=100,
+        extract_pages=60,
         extract_repeats=2,
-        query_articles=10_000,
+        query_articles=5_000,
         queries=100,
         load_seconds=2,
     ),
@@ -275,6 +275,8 @@ def crawl_section(ctx: Context) -> Section:
         + ", ".join(f"{c.proc.maxrss_mb:.0f}" for c in full)
         + " MB."
     )
+    if statistics.median(ratio) < 0.85 and cfg.mode != "smoke":
+        _why_slow(ctx, s, min(1000, len(site.urls)))
     for c in full:
         extra = {
             k: v
@@ -299,6 +301,38 @@ def _articles_in(db: Path) -> int | str:
         return f"unreadable ({exc})"
     finally:
         conn.close()
+
+
+def _why_slow(ctx: Context, s: Section, pages: int) -> None:
+    """Profile the full crawl (first `pages` responses) and show where its time goes."""
+    from bench.crawl import profile_crawl
+
+    db = ctx.cfg.workdir / "work" / "profile.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    wall, own, by_self = profile_crawl(
+        "site",
+        ctx.server.url,
+        db,
+        ctx.cfg.workdir / "work",
+        max_pages=pages,
+        concurrency=ctx.cfg.concurrency,
+    )
+    rows = [
+        [f"`{r.function}`", fmt(r.calls), f"{r.cumulative_s:.2f}", f"{r.self_s:.2f}"]
+        for r in own[:8]
+    ]
+    rows += [["...", "", "", ""]]
+    rows += [
+        [f"`{r.function}` (by self time)", fmt(r.calls), f"{r.cumulative_s:.2f}", f"{r.self_s:.2f}"]
+        for r in by_self[:6]
+    ]
+    s.text.append(
+        f"**Why (b) is slower**: `scrapy crawl site` under cProfile for its first {pages:,} "
+        f"responses ({wall:.1f} s wall, profiler overhead included). The project's functions by "
+        "cumulative time, then the hottest functions by self time:\n\n"
+        + table(["function", "calls", "cumulative s", "self s"], rows)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -423,6 +457,9 @@ def incremental_section(ctx: Context) -> Section:
     if ctx.archive_db is None:
         raise RuntimeError("no archive: the crawl step did not run")
     work = cfg.workdir / "work"
+    stored = _articles_in(ctx.archive_db)
+    if not isinstance(stored, int) or not stored:
+        raise RuntimeError(f"the full crawl left no archive to be incremental on ({stored})")
     # A first `latest` run records a completed walk of Latest; the measured runs find nothing new.
     prime = project_crawl(
         "latest", ctx.server.url, ctx.archive_db, work, "latest-prime", cfg.concurrency, robots=True
