@@ -130,8 +130,24 @@ _MONTHS = [
     "December",
 ]
 
-# Zipf-like weights: a few very common words (the hard case for ranked full-text search).
-_CUM_WEIGHTS = list(accumulate(1.0 / (rank + 2.7) for rank in range(len(_WORDS))))
+_SYLLABLES = "ba ce di fo gu ha ji ke lo mu na pe qi ro su ta vi wo xu ye zo an en in on un"
+
+
+def _invented_words(n: int) -> list[str]:
+    # The long tail of a news corpus (names, places, rare terms): invented but stable words,
+    # so full-text search sees realistic posting-list lengths, not only common words.
+    rng = random.Random(3)
+    syllables = _SYLLABLES.split()
+    out: dict[str, None] = {}
+    while len(out) < n:
+        out["".join(rng.choices(syllables, k=rng.randint(2, 4)))] = None
+    return list(out)
+
+
+_VOCAB = _WORDS + [w for w in _invented_words(20_000) if w not in set(_WORDS)]
+# Zipf-like weights over the ranks: a few very common words (the hard case for ranked search),
+# then a tail of rare ones.
+_CUM_WEIGHTS = list(accumulate(1.0 / (rank + 2.7) for rank in range(len(_VOCAB))))
 
 
 @dataclass
@@ -198,7 +214,7 @@ def _rng(seed: int, index: int, salt: int = 0) -> random.Random:
 
 
 def _words(rng: random.Random, n: int) -> list[str]:
-    return rng.choices(_WORDS, cum_weights=_CUM_WEIGHTS, k=n)
+    return rng.choices(_VOCAB, cum_weights=_CUM_WEIGHTS, k=n)
 
 
 def _sentence(rng: random.Random, lo: int = 8, hi: int = 24) -> str:
