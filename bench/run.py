@@ -42,6 +42,7 @@ class Config:
     concurrency: int = 16
     seed: int = 20261126
     install: bool = True
+    server: str = "nginx"  # preferred server; "python" forces the fallback
     workdir: Path = ROOT / "bench" / "out"
     out: Path | None = ROOT / "docs" / "benchmarks.md"
 
@@ -168,7 +169,7 @@ def server_section(ctx: Context) -> Section:
     from bench.server import measure_throughput, start_server
 
     cfg, site = ctx.cfg, ctx.site
-    ctx.server = start_server(site.root, install=cfg.install)
+    ctx.server = start_server(site.root, prefer=cfg.server, install=cfg.install)
     paths = [u for u in site.urls if u]
     runs = [
         measure_throughput(ctx.server.url, paths, seconds=cfg.load_seconds, install=cfg.install)
@@ -603,6 +604,12 @@ def parse_args(argv: list[str] | None) -> Config:
         action="store_true",
         help="never apt-get install nginx or wrk (fall back to Python instead)",
     )
+    p.add_argument(
+        "--server",
+        choices=["nginx", "python"],
+        default="nginx",
+        help="the loopback server (default nginx, falling back to python)",
+    )
     args = p.parse_args(argv)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     preset = dict(MODES[mode])
@@ -615,6 +622,7 @@ def parse_args(argv: list[str] | None) -> Config:
     return Config(
         mode=mode,
         install=not args.no_install,
+        server=args.server,
         workdir=args.workdir.resolve(),
         out=None if args.no_out else args.out,
         **preset,

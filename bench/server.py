@@ -164,10 +164,8 @@ def start_server(
     )
     url = f"http://127.0.0.1:{port}/"
     _wait_ready(url, proc)
-    why = note + "; " if note else ""
-    return StaticServer(
-        url, "Python asyncio static server (fallback)", why + "nginx not used", proc, workdir
-    )
+    why = note if note else "the Python server was asked for (`--server python`)"
+    return StaticServer(url, "Python asyncio static server (fallback)", why, proc, workdir)
 
 
 def _start_nginx(nginx: str, root: Path, note: str, workers: int) -> StaticServer:

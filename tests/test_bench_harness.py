@@ -145,3 +145,26 @@ def test_goal_verdicts() -> None:
     short = Figure("r", [0.7, 0.74, 0.8], goal=Goal(0.85, True, ">= 0.85")).cells()[3]
     assert short == "**short by 0.110, 13%**"
     assert Goal(250, False, "< 250", strict=True).met(250) is False
+
+
+def test_python_fallback_server_serves_the_site_byte_exact(tmp_path: Path) -> None:
+    import urllib.request
+
+    from bench.server import measure_throughput, start_server
+
+    site = generate_site(tmp_path / "site", 12, seed=3)
+    page = site.urls[1]
+    with start_server(site.root, prefer="python", install=False) as srv:
+        assert srv.kind == "Python asyncio static server (fallback)"
+        with urllib.request.urlopen(srv.url + page) as resp:
+            assert resp.read() == (site.root / page).read_bytes()
+            assert resp.headers["Content-Type"] == "text/html; charset=utf-8"
+            etag = resp.headers["ETag"]
+        req = urllib.request.Request(srv.url + page, headers={"If-None-Match": etag})
+        try:
+            urllib.request.urlopen(req)
+            raise AssertionError("expected 304")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 304
+        load = measure_throughput(srv.url, site.urls[1:], seconds=0.5, install=False)
+        assert load.errors == 0 and load.requests > 0
