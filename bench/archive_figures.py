@@ -147,10 +147,20 @@ def archive_figures(ctx) -> Section:
 # Queries on a large synthetic archive
 
 
+def build_query_archive(cfg) -> tuple[Path, str, float]:
+    """The query archive for `cfg` (built, or reused when cached): path, how, seconds."""
+    db = cfg.workdir / f"query-archive-{cfg.query_articles}-{cfg.seed}.db"
+    how, took = _build_query_archive(db, cfg.query_articles, cfg.seed)
+    return db, how, took
+
+
 def _build_query_archive(path: Path, n: int, seed: int) -> tuple[str, float]:
     """Build (or reuse) an archive of `n` synthetic articles; (how it was built, seconds)."""
+    from bench.sitegen import source_hash
+
     marker = path.with_suffix(".done")
-    if path.exists() and marker.exists() and marker.read_text() == f"{n}:{seed}":
+    key = f"{n}:{seed}:{source_hash()}"
+    if path.exists() and marker.exists() and marker.read_text() == key:
         return "reused from an earlier run", 0.0
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -158,7 +168,7 @@ def _build_query_archive(path: Path, n: int, seed: int) -> tuple[str, float]:
     started = time.perf_counter()
     how = _build_with_archive_bench(path, n, seed) or _build_with_writer(path, n, seed)
     _checkpoint(path)
-    marker.write_text(f"{n}:{seed}")
+    marker.write_text(key)
     return how, time.perf_counter() - started
 
 
@@ -233,8 +243,7 @@ def query_figures(ctx) -> Section:
     from ehz_scraper.storage.search import search
 
     cfg = ctx.cfg
-    db = cfg.workdir / f"query-archive-{cfg.query_articles}.db"
-    how, built_s = _build_query_archive(db, cfg.query_articles, cfg.seed)
+    db, how, built_s = build_query_archive(cfg)
     articles = _q(db, "SELECT count(*) FROM articles")[0]
     queries = pick_queries(db, cfg.queries)
     s = Section(f"Queries: a {articles:,}-article synthetic archive")

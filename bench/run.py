@@ -43,6 +43,7 @@ class Config:
     seed: int = 20261126
     install: bool = True
     server: str = "nginx"  # preferred server; "python" forces the fallback
+    prepare_only: bool = False
     workdir: Path = ROOT / "bench" / "out"
     out: Path | None = ROOT / "docs" / "benchmarks.md"
 
@@ -605,6 +606,11 @@ def parse_args(argv: list[str] | None) -> Config:
         help="never apt-get install nginx or wrk (fall back to Python instead)",
     )
     p.add_argument(
+        "--prepare",
+        action="store_true",
+        help="only generate the site and build the query archive (cached for later)",
+    )
+    p.add_argument(
         "--server",
         choices=["nginx", "python"],
         default="nginx",
@@ -623,10 +629,29 @@ def parse_args(argv: list[str] | None) -> Config:
         mode=mode,
         install=not args.no_install,
         server=args.server,
+        prepare_only=args.prepare,
         workdir=args.workdir.resolve(),
         out=None if args.no_out else args.out,
         **preset,
     )
+
+
+def prepare(ctx: Context) -> int:
+    """Generate the site and build the query archive (both cached), measuring nothing."""
+    from bench.archive_figures import build_query_archive
+    from bench.sitegen import generate_site
+
+    cfg = ctx.cfg
+    site = generate_site(
+        cfg.workdir / f"site-{cfg.articles}-{cfg.seed}", cfg.articles, seed=cfg.seed
+    )
+    ctx.log(
+        f"[bench] site: {site.n_articles:,} articles in {site.root} "
+        f"({'reused' if site.reused else f'generated in {site.seconds:.0f} s'})"
+    )
+    db, how, took = build_query_archive(cfg)
+    ctx.log(f"[bench] query archive: {db} ({how}" + (f", {took:.0f} s)" if took else ")"))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -636,6 +661,8 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     ctx = Context(cfg, log=lambda msg: print(msg, file=sys.stderr, flush=True))
+    if cfg.prepare_only:
+        return prepare(ctx)
     sections: list[Section] = []
     sections.append(_step("Synthetic site", lambda: site_section(ctx), ctx))
     try:

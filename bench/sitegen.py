@@ -789,12 +789,17 @@ def _home_page(metas: list[ArticleMeta], seed: int) -> bytes:
 # The whole site on disk
 
 
+def source_hash() -> str:
+    """A digest of this generator's code: cached outputs are stale when it changes."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
 def _manifest_key(n: int, seed: int) -> dict:
     return {
         "version": GENERATOR_VERSION,
         "n_articles": n,
         "seed": seed,
-        "source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
+        "source": source_hash(),
     }
 
 
