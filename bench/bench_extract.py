@@ -9,6 +9,8 @@ Each fixture page is timed as a one-page article (decode, parse, every record fi
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import statistics
 import time
 import warnings
@@ -18,6 +20,7 @@ from lxml import etree
 
 from ehz_scraper.errors import NotAnArticle
 from ehz_scraper.extraction import Page, extract_article
+from ehz_scraper.urls import article_page_url, canonicalize_url
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 CHROME_LINK = '<li><a href="../../node_{n}.htm">Section {n} of the portal navigation</a></li>\n'
@@ -35,9 +38,15 @@ def _pad(body: bytes) -> bytes:
 
 
 def _pages() -> list[Page]:
+    """Every fixture page that is an article, with its URL when its case has one (as in a crawl)."""
     pages = []
     for path in sorted(PAGES_DIR.glob("*/*.htm")):
-        page = Page(url=None, body=path.read_bytes())
+        meta = path.parent / "meta.json"
+        url = json.loads(meta.read_text("utf-8")).get("url") if meta.is_file() else None
+        if url is not None:
+            number = re.search(r"_(\d+)\.htm$", path.name)
+            url = article_page_url(canonicalize_url(url), int(number[1]) if number else 1)
+        page = Page(url=url, body=path.read_bytes())
         try:
             extract_article([page])
         except NotAnArticle:
@@ -74,7 +83,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     html_parser = etree.HTMLParser()
     pages = _pages()
-    padded = [Page(url=None, body=_pad(p.body)) for p in pages]
+    padded = [Page(url=p.url, body=_pad(p.body)) for p in pages]
     sizes = sorted(len(p.body) for p in padded)
     print(f"{len(pages)} fixture pages; real-size copies {sizes[0] // 1024}-{sizes[-1] // 1024} KB")
     print(f"{'ms/page':<34} {'median':>8} {'p95':>8}")

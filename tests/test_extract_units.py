@@ -7,14 +7,20 @@ import codecs
 import pytest
 from lxml import etree
 
-from ehz_scraper.errors import NotAnArticle
-from ehz_scraper.extraction import Page, extract_article, extract_article_result
-from ehz_scraper.extraction.body import element_text, parse_pager
+from ehz_scraper.errors import BadURL, NotAnArticle
+from ehz_scraper.extraction import (
+    Page,
+    article_page_urls,
+    extract_article,
+    extract_article_result,
+)
+from ehz_scraper.extraction.body import element_text, parse_pager, resolve_src
 from ehz_scraper.extraction.captions import is_credit, split_caption
 from ehz_scraper.extraction.dates import date_from_url, find_date, parse_date
 from ehz_scraper.extraction.decode import decode_html, header_charset, meta_charset
 from ehz_scraper.extraction.metadata import parse_info_text, section_of, strip_site_suffix
 from ehz_scraper.extraction.text import normalize_space
+from ehz_scraper.urls import canonicalize_url
 
 URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 
@@ -286,6 +292,9 @@ def test_section_skips_a_trailing_title() -> None:
 
 # --- pager ---
 
+PAGER_DIV = """<div id="div_currpage"><span class="pagestyle">1</span>
+ <a class="pagestyle" href="c_266285_2.htm">2</a> <a class="pagestyle" href="c_266285_3.htm">3</a>
+ <a class="pagestyle" href="c_266285_2.htm">&gt;</a></div>"""
 PAGER = """<html><body><div id="Content"><p>x</p></div>
 <div id="div_currpage"><span class="pagestyle">1</span>
  <a class="pagestyle" href="c_266285_2.htm">2</a> <a class="pagestyle" href="c_266285_3.htm">3</a>
@@ -408,3 +417,194 @@ def test_pages_are_not_mutated_and_results_repeat() -> None:
     page = Page(URL, body)
     assert extract_article([page]) == extract_article([page])
     assert page.body == body
+
+
+def test_editor_trailer_dropped_but_editors_note_kept() -> None:
+    record = _record("<p>Editor's note: read this.</p><p>Body.</p><p>Editor: Zhang Yi</p>")
+    assert record["sections"] == [
+        {"heading": None, "paragraphs": ["Editor's note: read this.", "Body."]}
+    ]
+
+
+def test_caption_centred_by_class() -> None:
+    record = _record('<p><img src="a.jpg"/></p><p class="text-center">A caption</p><p>Body.</p>')
+    assert record["images"][0]["caption"] == "A caption"
+    assert record["sections"] == [{"heading": None, "paragraphs": ["Body."]}]
+
+
+def test_breadcrumb_label_removed() -> None:
+    html = PAGE.format(body="<p>x</p>").replace(
+        '<div class="bread">', '<div class="bread">You are here: '
+    )
+    record = extract_article([Page(URL, html.encode())])
+    assert (record["breadcrumb"], record["section"]) == (["Home", "Culture"], "Culture")
+
+
+def test_url_that_is_not_an_article_url_is_refused() -> None:
+    with pytest.raises(BadURL):
+        _record("<p>x</p>", url="https://www.ehangzhou.gov.cn/node_7040.htm")
+
+
+def test_untitled_error_page_with_long_chrome_is_page_not_found() -> None:
+    chrome = "<ul>" + "<li><a href='#'>A link in the site navigation</a></li>" * 80 + "</ul>"
+    html = (
+        f"<html><head><title>eHangzhou</title></head><body>{chrome}"
+        "<div>Sorry, the page does not exist.</div></body></html>"
+    )
+    with pytest.raises(NotAnArticle) as info:
+        extract_article([Page(URL, html.encode())])
+    assert str(info.value) == "page not found"
+
+
+UNKNOWN = """<html><head><meta charset="utf-8"><title>West Lake lights up | eHangzhou</title></head>
+<body><header><h1 class="logo">eHangzhou</h1>
+<nav><ul><li><a href="/">Home</a></li></ul></nav></header>
+<article><h1>West Lake lights up</h1>
+<div class="meta"><span>By Li Wei</span>
+<time datetime="2024-09-14T20:00:00Z">Sept 14, 2024</time></div>
+<p>The lake was lit up on Saturday night, drawing crowds to the causeway.</p>
+<h2>Crowds</h2><p>Police said more than 100,000 people came.</p></article>
+<aside><ul><li><a href="x">Another story</a></li></ul></aside></body></html>"""
+
+
+def test_unknown_template_is_read_by_the_fallbacks() -> None:
+    record = extract_article([Page(URL, UNKNOWN.encode())])
+    assert (record["title"], record["date"], record["date_text"]) == (
+        "West Lake lights up",
+        "2024-09-15T04:00:00+08:00",
+        "Sept 14, 2024",
+    )
+    assert record["sections"] == [
+        {
+            "heading": None,
+            "paragraphs": [
+                "The lake was lit up on Saturday night, drawing crowds to the causeway."
+            ],
+        },
+        {"heading": "Crowds", "paragraphs": ["Police said more than 100,000 people came."]},
+    ]
+    assert record["extraction"] == {
+        "method": "fallback",
+        "warnings": [
+            "title from h1",
+            "no info line",
+            "date from page text",
+            "no breadcrumb",
+            "body from fallback",
+        ],
+    }
+
+
+PAGE_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "../../img/attachement/jpg/site48/20210512/1620800000001.jpg",
+        "/img/attachement/png/site48/20210512/1.png",
+        "http://ehangzhou.gov.cn/img/a.jpg",
+        "//www.ehangzhou.gov.cn/img/a.jpg",
+        "HTTPS://EHANGZHOU.GOV.CN/img/a.jpg",
+        "http://img.chinadaily.com.cn/images/a.jpg",
+        "//img.chinadaily.com.cn/images/a.jpg",
+        "a.jpg?x=2&b=1",
+        "/img/a b.jpg",
+        "/img/%7Ea.jpg#frag",
+        "javascript:void(0)",
+    ],
+)
+def test_fast_src_resolution_equals_canonicalize_url(src: str) -> None:
+    try:
+        slow = canonicalize_url(src, PAGE_URL)
+    except BadURL:
+        slow = None
+    assert resolve_src(src, PAGE_URL) == slow
+
+
+def test_article_page_urls_for_spiders() -> None:
+    body = PAGE.format(body="<p>x</p>").replace("</body>", PAGER_DIV + "</body>").encode()
+    assert article_page_urls(Page(URL, body)) == [
+        URL,
+        URL.replace(".htm", "_2.htm"),
+        URL.replace(".htm", "_3.htm"),
+    ]
+    assert article_page_urls(Page(None, PAGE.format(body="<p>x</p>").encode()), url=URL) == [URL]
+    with pytest.raises(BadURL):
+        article_page_urls(Page(None, b"<p>x</p>"))
+
+
+def test_info_date_without_label_is_flagged() -> None:
+    assert parse_info_text("Xinhua| 2022-03-09 11:20").labelled is False
+    assert parse_info_text("Xinhua| Updated: 2022-03-09 11:20").labelled is True
+
+
+def _page_bytes(body: str, charset: str = "utf-8") -> bytes:
+    return PAGE.format(body=body).replace('charset="utf-8"', f'charset="{charset}"').encode()
+
+
+def test_latin1_bytes_in_a_page_declared_utf8_are_detected() -> None:
+    body = _page_bytes("<p>café</p>").replace("é".encode(), b"\xe9")
+    record = extract_article([Page(URL, body)])
+    assert record["sections"] == [{"heading": None, "paragraphs": ["café"]}]
+    assert record["extraction"]["warnings"] == ["charset guessed: cp1252"]
+
+
+def test_repair_warnings_10_to_15_in_the_record() -> None:
+    utf8_declared_gbk = _page_bytes("<p>西湖</p>", "gbk")
+    bad_utf8 = _page_bytes("<p>西湖 café</p>").replace("é".encode(), b"\xe9")
+    controls = _page_bytes("<p>a\x00b</p>")
+    unusable = _page_bytes('<p><img src="javascript:void(0)"/></p><p>x</p>')
+    undeclared_gbk = PAGE.format(body="<p>" + "杭州市人民政府门户网站英文版。" * 5 + "</p>")
+    undeclared_gbk = undeclared_gbk.replace('<meta charset="utf-8">', "").encode("gbk")
+    record = extract_article(
+        [
+            Page(URL, utf8_declared_gbk),
+            Page(None, bad_utf8),
+            Page(None, undeclared_gbk),
+            Page(None, controls),
+            Page(None, unusable),
+        ],
+        url=URL,
+    )
+    assert record["extraction"]["warnings"] == [
+        "declared charset gb18030 ignored: the bytes are UTF-8",
+        "page 2: invalid UTF-8 bytes replaced",
+        "page 3: charset guessed: gb18030",
+        "page 4: control characters removed",
+        "page 5: image with unusable src skipped: javascript:void(0)",
+    ]
+    assert record["sections"][0]["paragraphs"][:4] == [
+        "西湖",
+        "西湖 caf\ufffd",
+        "杭州市人民政府门户网站英文版。" * 5,
+        "ab",
+    ]
+
+
+def test_xml_declaration_charset() -> None:
+    body = '<?xml version="1.0" encoding="gb2312"?><html><body><p>西湖</p></body></html>'
+    assert meta_charset(body.encode("gbk")) == "gb2312"
+    assert decode_html(body.encode("gbk")).text == body
+
+
+def test_br_before_an_image_does_not_make_the_text_after_it_a_caption() -> None:
+    record = _record('<p>Intro.<br/><img src="a.jpg"/>Text goes on.</p>')
+    assert record["images"][0]["caption"] is None
+    assert record["sections"] == [{"heading": None, "paragraphs": ["Intro.", "Text goes on."]}]
+    record = _record('<p>Intro.<br/><img src="a.jpg"/><br/>The caption</p>')
+    assert record["images"][0]["caption"] == "The caption"
+
+
+def test_info_line_in_spans_with_nbsp() -> None:
+    html = PAGE.format(body="<p>x</p>").replace(
+        '<div class="info">Xinhua| Updated: 2021-05-12 10:31',
+        '<div class="info"><span>By&nbsp;Zhang Yi</span>&nbsp;|&nbsp;<span>chinadaily.com.cn'
+        "</span>&nbsp;|&nbsp;<span>Updated:&nbsp;2021-05-12 10:31</span>",
+    )
+    record = extract_article([Page(URL, html.encode())])
+    assert (record["byline"], record["source"], record["date_text"]) == (
+        "Zhang Yi",
+        "chinadaily.com.cn",
+        "Updated: 2021-05-12 10:31",
+    )

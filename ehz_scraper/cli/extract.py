@@ -64,9 +64,13 @@ def load_pages(paths: Sequence[str], url: str | None = None) -> tuple[list[Page]
 @click.option("--url", metavar="URL_OF_PAGE_1", help="URL of the article's page 1.")
 @click.argument("files", nargs=-1, metavar="FILE...")
 def extract_command(url: str | None, files: tuple[str, ...]) -> None:
-    """Print the record of one article whose pages are FILE... (in order) as JSON.
+    """Print the record of one article, whose pages are FILE... in order, as JSON.
 
-    Exits 1 when the first page is not an article, 2 when a file cannot be read.
+    Without --url the URL is the page's canonical link, else a file path ending in
+    YYYY-MM/DD/c_<id>.htm gives it; else it is null.
+
+    Exit status: 0 record printed; 1 the first page is not an article (reason on stderr);
+    2 unusable arguments (a file that cannot be read, a --url that is not an article URL).
     """
     if not files:
         raise UsageProblem("give the article's page files: ehz extract [--url URL] FILE...")

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from ehz_scraper.extraction.article import (
     ArticleExtraction,
+    article_page_urls,
     extract_article,
     extract_article_result,
 )
 from ehz_scraper.extraction.page import Page
 
-__all__ = ["ArticleExtraction", "Page", "extract_article", "extract_article_result"]
+__all__ = [
+    "ArticleExtraction",
+    "Page",
+    "article_page_urls",
+    "extract_article",
+    "extract_article_result",
+]

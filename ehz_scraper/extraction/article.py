@@ -22,6 +22,7 @@ from ehz_scraper.extraction.metadata import (
     meta_tags,
     printed_date,
     section_of,
+    template_blocks,
     template_title,
 )
 from ehz_scraper.extraction.page import Page
@@ -71,17 +72,18 @@ def _canonical_page1(url: str | None, base: str | None = None) -> str | None:
     return ref.page1_url if ref is not None else None
 
 
-def _title(tree: etree._Element, meta: dict[str, str]) -> tuple[str, str | None]:
+def _title(tree: etree._Element, blocks: dict, meta: dict[str, str]) -> tuple[str, str | None]:
     """(title, fallback used or None); NotAnArticle when the page is not an article."""
     has_body = bool(xpaths.CONTENT(tree))
     if not has_body and looks_not_found(tree):
         raise NotAnArticle("page not found")
-    title = template_title(tree)
+    title = template_title(blocks)
     if title is not None:
         return title, None
     title, how = fallback_title(tree, meta)
     if title is None:
-        raise NotAnArticle("no title")
+        # Without a title, error wording anywhere on the page says what the page is.
+        raise NotAnArticle("page not found" if looks_not_found(tree, anywhere=True) else "no title")
     return title, how
 
 
@@ -89,7 +91,7 @@ def _body(tree: etree._Element, page_url: str | None, page: int) -> tuple[BodyPa
     container, how = find_body(tree)
     if container is None:
         return BodyPart(), None
-    return extract_body(container, base_url=page_url, page=page), how
+    return extract_body(container, base_url=page_url, page=page, strict=how is not None), how
 
 
 def _page_url(page: Page, page1_url: str | None, k: int) -> str | None:
@@ -112,16 +114,20 @@ def extract_article_result(
 
     `url` is page 1's URL (else `pages[0].url`, else the page's canonical link or og:url, else
     `url_hint`, e.g. from a file name); `article_id_hint` is used when no URL gives the id.
-    Raises NotAnArticle when page 1 is not an article.
+    Raises NotAnArticle when page 1 is not an article, BadURL when `url` is not an article URL.
     """
     if not pages:
         raise NotAnArticle("no pages")
+    given_url = _canonical_page1(url)
+    if url is not None and given_url is None:
+        raise BadURL(f"not an article URL of the site: {url}")
     first = parse_page(pages[0])
     tree = first.tree
     meta = meta_tags(tree)
-    title, title_how = _title(tree, meta)
+    blocks = template_blocks(tree)
+    title, title_how = _title(tree, blocks, meta)
 
-    page1_url = _canonical_page1(url) or _canonical_page1(pages[0].url)
+    page1_url = given_url or _canonical_page1(pages[0].url)
     if page1_url is None:
         href, _ = canonical_link(tree, meta)
         page1_url = _canonical_page1(href, SITE_ORIGIN + "/") or _canonical_page1(url_hint)
@@ -129,10 +135,12 @@ def extract_article_result(
     article_id = ref.article_id if ref is not None else article_id_hint
 
     # Date: on template pages the info line wins; on others meta tags, then printed text.
-    info = info_line(tree)
+    info = info_line(blocks)
     date = date_text = date_how = None
     if info is not None and info.date:
         date, date_text = info.date, info.date_text
+        if not info.labelled:
+            date_how = "page text"  # a date somewhere in the info line, without "Updated:"
     else:
         date, _ = meta_date(meta)
         date_how = "meta tag"
@@ -143,7 +151,7 @@ def extract_article_result(
             date = date_from_url(page1_url)
             date_how = "URL" if date else None
 
-    trail = breadcrumb(tree)
+    trail = breadcrumb(blocks)
 
     # Body, page by page; a section runs on across a page break.
     sections: list[dict] = []
@@ -162,7 +170,7 @@ def extract_article_result(
         else:
             try:
                 parsed = parse_page(page)
-                _title(parsed.tree, meta_tags(parsed.tree))
+                _title(parsed.tree, template_blocks(parsed.tree), meta_tags(parsed.tree))
             except NotAnArticle as exc:
                 bad_pages.append(k)
                 bad_reasons.append(f"page {k} not an article: {exc}")
@@ -238,3 +246,18 @@ def extract_article(
     return extract_article_result(
         pages, url=url, url_hint=url_hint, article_id_hint=article_id_hint
     ).record
+
+
+def article_page_urls(page: Page, *, url: str | None = None) -> list[str]:
+    """Canonical URLs of all pages of the article whose page 1 is `page`, as its pager announces.
+
+    For spiders: one URL (page 1's) when there is no pager. `url` (else `page.url`) must be an
+    article URL of the site (BadURL otherwise); NotAnArticle for an empty or non-HTML body.
+    """
+    page1_url = _canonical_page1(url or page.url)
+    if page1_url is None:
+        raise BadURL(f"not an article URL of the site: {url or page.url}")
+    ref = parse_article_url(page1_url)
+    pager = parse_pager(parse_page(page).tree, ref.article_id if ref else None)
+    count = pager.count if pager is not None and pager.count else 1
+    return [article_page_url(page1_url, k) for k in range(1, count + 1)]

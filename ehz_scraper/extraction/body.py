@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -11,13 +13,15 @@ from ehz_scraper.errors import BadURL
 from ehz_scraper.extraction import xpaths
 from ehz_scraper.extraction.captions import has_credit, split_caption
 from ehz_scraper.extraction.text import normalize_space
-from ehz_scraper.urls import SITE_ORIGIN, canonicalize_url
+from ehz_scraper.urls import SITE_HOSTS, SITE_ORIGIN, canonicalize_url
 
 BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "figure", "blockquote", "ul", "ol", "li", "dl", "dt",
      "dd", "center", "header", "footer", "aside", "nav", "main", "pre", "address", "hr",
      "tr", "td", "th", "tbody", "thead", "tfoot", "caption", "details", "summary"}
 )  # fmt: skip
+# Where article text lives (tests/fixtures/pages/README.md); headings and tables are apart.
+TEXT_CONTAINERS = frozenset({"p", "blockquote", "pre", "figure", "td", "th"})
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BOLD_TAGS = frozenset({"b", "strong"})
 
@@ -48,6 +52,8 @@ class BodyPart:
 
 def is_widget(el: etree._Element) -> bool:
     """True for share buttons, font-size switchers, pagers and the like (by class or id)."""
+    if not el.attrib:
+        return False  # most elements have no attributes: one check instead of two look-ups
     cls = el.get("class")
     if cls and xpaths.WIDGET.search(cls):
         return True
@@ -83,6 +89,8 @@ def _gather(el: etree._Element, parts: list[str]) -> None:
 
 
 def _align(el: etree._Element, inherited: bool) -> bool:
+    if not el.attrib:
+        return inherited or el.tag == "center"
     align = el.get("align")
     if align:
         return align.strip().lower() == "center"
@@ -91,6 +99,9 @@ def _align(el: etree._Element, inherited: bool) -> bool:
         match = xpaths.STYLE_ALIGN.search(style)
         if match:
             return match[1].lower() == "center"
+    cls = el.get("class")
+    if cls and xpaths.CLASS_CENTER.search(cls):
+        return True  # "text-center", "center": the CMS's editor may centre by class
     return inherited or el.tag == "center"
 
 
@@ -104,7 +115,11 @@ def _is_bold(el: etree._Element, inherited: bool) -> bool:
 class _Walker:
     """Turns a body element into a flat stream of lines, images and headings, in document order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, strict: bool = False) -> None:
+        # strict: text counts only inside paragraph-like elements (for a fallback block, where
+        # bare text in <div>s is bylines, dates and widgets rather than the article).
+        self.strict = strict
+        self.text_depth = 0
         self.tokens: list[_Token] = []
         self.runs: list[tuple[str, bool]] = []
         self.block = 0
@@ -113,7 +128,7 @@ class _Walker:
 
     # Lines and blocks
     def add(self, text: str | None, bold: bool) -> None:
-        if text:
+        if text and (self.text_depth or not self.strict):
             self.runs.append((text, bold))
 
     def end_line(self, *, by_br: bool = False) -> None:
@@ -138,6 +153,8 @@ class _Walker:
     def walk_block(self, el: etree._Element, centered: bool, bold: bool) -> None:
         """Walk a block element's content as one block (new blocks for nested block children)."""
         self.start_block(centered)
+        holds_text = el.tag in TEXT_CONTAINERS
+        self.text_depth += holds_text
         self.add(el.text, bold)
         for child in el:
             self.walk(child, centered, bold)
@@ -145,6 +162,7 @@ class _Walker:
                 if self.block_centered != centered:
                     self.start_block(centered)  # text after a nested block: back in our block
                 self.add(child.tail, bold)
+        self.text_depth -= holds_text
         self.start_block(centered)
 
     def walk(self, el: etree._Element, centered: bool, bold: bool) -> None:
@@ -156,6 +174,7 @@ class _Walker:
             return
         if tag == "img":
             self.end_line()
+            self.after_br = False  # only a <br/> *after* the image separates its caption
             self.tokens.append(_image_token(el, self.block, self.block_centered))
             return
         if tag in HEADING_TAGS:
@@ -233,16 +252,35 @@ def _image_src(img: etree._Element) -> str | None:
     return None
 
 
-def _resolve(src: str, base: str | None) -> str | None:
+# An absolute URL canonicalize_url would leave alone but for scheme and host: no query,
+# fragment, escapes or odd characters in the path.
+_PLAIN_URL = re.compile(r"^https?://([A-Za-z0-9.-]+)(/[A-Za-z0-9/._~-]*)?$")
+
+
+def resolve_src(src: str, base: str | None) -> str | None:
+    """The absolute canonical URL of an image `src` on a page at `base`, None if unusable."""
+    if base is not None:
+        # Fast path (urls.canonicalize_url costs ~30 us, w3lib's work): the usual image URL.
+        plain = _PLAIN_URL.match(urljoin(base, src.strip()))
+        if plain is not None:
+            host, path = plain[1].lower(), plain[2] or "/"
+            if host in SITE_HOSTS:
+                return SITE_ORIGIN + path
+            return plain[0]
     try:
         return canonicalize_url(src, base)
     except BadURL:
         return None
 
 
-def extract_body(container: etree._Element, *, base_url: str | None, page: int) -> BodyPart:
-    """Sections and images of one page's body element (the tree is only read, never changed)."""
-    walker = _Walker()
+def extract_body(
+    container: etree._Element, *, base_url: str | None, page: int, strict: bool = False
+) -> BodyPart:
+    """Sections and images of one page's body element (the tree is only read, never changed).
+
+    `strict` reads text only inside paragraphs, headings, tables and figures (fallback blocks).
+    """
+    walker = _Walker(strict=strict)
     walker.walk_block(container, _align(container, False), False)
     walker.end_line()
     return _assemble(walker.tokens, base_url=base_url, page=page)
@@ -305,9 +343,9 @@ def _image_record(tok: _Token, base_url: str | None, page: int, warnings: list[s
         note = "relative image src resolved against the site root"
         if note not in warnings:
             warnings.append(note)
-        src = _resolve(tok.src, SITE_ORIGIN + "/")
+        src = resolve_src(tok.src, SITE_ORIGIN + "/")
     else:
-        src = _resolve(tok.src, base_url)
+        src = resolve_src(tok.src, base_url)
     if src is None:
         warnings.append(f"image with unusable src skipped: {tok.src[:80]}")
         return None

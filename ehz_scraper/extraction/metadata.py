@@ -38,9 +38,23 @@ def usable_title(text: str | None) -> str | None:
     return text
 
 
-def template_title(tree: etree._Element) -> str | None:
+def template_blocks(tree: etree._Element) -> dict[str, list[etree._Element]]:
+    """The template's title, info and breadcrumb `div`s, by class name, in document order."""
+    found: dict[str, list[etree._Element]] = {
+        xpaths.TITLE_CLASS: [],
+        xpaths.INFO_CLASS: [],
+        xpaths.BREADCRUMB_CLASS: [],
+    }
+    for el in xpaths.TEMPLATE_BLOCKS(tree):
+        for name in el.get("class", "").split():
+            if name in found:
+                found[name].append(el)
+    return found
+
+
+def template_title(blocks: dict[str, list[etree._Element]]) -> str | None:
     """The title in the CMS's `div.con_title`."""
-    for el in xpaths.TITLE(tree):
+    for el in blocks[xpaths.TITLE_CLASS]:
         title = usable_title(element_text(el))
         if title:
             return title
@@ -74,6 +88,7 @@ class InfoLine:
     byline: str | None
     date: str | None
     date_text: str | None
+    labelled: bool = True  # the date had its "Updated:" label (else it was found in the text)
 
 
 def parse_info_text(text: str) -> InfoLine:
@@ -122,12 +137,13 @@ def parse_info_text(text: str) -> InfoLine:
         others = [f for i, f in enumerate(fields) if i != byline_index]
         if others:
             source = xpaths.INFO_SOURCE_LABEL.sub("", others[0]) or None
-    return InfoLine(source, normalize_space(byline) or None, date, date_text)
+    labelled = date is None or date_text is None or bool(xpaths.INFO_DATE_LABEL.match(date_text))
+    return InfoLine(source, normalize_space(byline) or None, date, date_text, labelled)
 
 
-def info_line(tree: etree._Element) -> InfoLine | None:
+def info_line(blocks: dict[str, list[etree._Element]]) -> InfoLine | None:
     """The template's info line (`div.info`), without the font-size switcher; None if absent."""
-    found = xpaths.INFO(tree)
+    found = blocks[xpaths.INFO_CLASS]
     if not found:
         return None
     return parse_info_text(element_text(found[0]))
@@ -161,12 +177,13 @@ def printed_date(tree: etree._Element) -> tuple[str | None, str | None]:
     return None, None
 
 
-def breadcrumb(tree: etree._Element) -> list[str]:
+def breadcrumb(blocks: dict[str, list[etree._Element]]) -> list[str]:
     """The breadcrumb trail including Home (`[]` when the page has none)."""
-    found = xpaths.BREADCRUMB(tree)
+    found = blocks[xpaths.BREADCRUMB_CLASS]
     if not found:
         return []
-    return [p for p in xpaths.BREADCRUMB_SEPARATOR.split(element_text(found[0])) if p]
+    text = xpaths.BREADCRUMB_LABEL.sub("", element_text(found[0]))
+    return [p for p in xpaths.BREADCRUMB_SEPARATOR.split(text) if p]
 
 
 def section_of(trail: list[str] | None, title: str | None) -> str | None:
@@ -188,13 +205,12 @@ def canonical_link(tree: etree._Element, meta: dict[str, str]) -> tuple[str | No
     return None, None
 
 
-def looks_not_found(tree: etree._Element) -> bool:
-    """True when the title, a heading or (on a short page) the text says "page not found"."""
+def looks_not_found(tree: etree._Element, *, anywhere: bool = False) -> bool:
+    """True when the title or a heading says "page not found", or the text does (on a short
+    page, or `anywhere`)."""
     for el in xpaths.NOT_FOUND_AREAS(tree):
-        if xpaths.NOT_FOUND.search(element_text(el)):
+        if xpaths.NOT_FOUND_HEADING.search(element_text(el)):
             return True
-    body = tree.find("body")
-    if body is None:
-        return False
-    text = element_text(body)
-    return len(text) < 2000 and bool(xpaths.NOT_FOUND.search(text))
+    # The raw text, from C: walking or normalising a whole page in Python costs a millisecond.
+    text = xpaths.PAGE_TEXT(tree)
+    return (anywhere or len(text) < 3000) and bool(xpaths.NOT_FOUND.search(text))

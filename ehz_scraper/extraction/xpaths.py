@@ -13,38 +13,58 @@ def _has_class(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
+# Speed notes: id() uses libxml2's ID table (~1 us, against ~300 us for //*[@id=...] on a
+# 50 KB page); "/descendant::name" beats "//name"; a step that names its element beats
+# "*[predicate]" by far.
+
 # --- Template: the CMS's article page (site-model.md, "Modelled: article page markup") ---
-# ("/descendant::" and id() instead of "//": several times faster on a 50 KB page.)
-TITLE = _X(f"/descendant::div[{_has_class('con_title')}]")
-INFO = _X(f"/descendant::div[{_has_class('info')}]")
-BREADCRUMB = _X(f"/descendant::div[{_has_class('bread')}]")
+# The title, info line and breadcrumb are the `div`s with these classes. One pass collects
+# every classed div and Python sorts them by class token: 2-4x faster than a query per class.
+TITLE_CLASS, INFO_CLASS, BREADCRUMB_CLASS = "con_title", "info", "bread"
+TEMPLATE_BLOCKS = _X("/descendant::div[@class]")
 CONTENT = _X("id('Content')")
 PAGER = _X("id('div_currpage')")
 
 # --- Fallbacks: generic markup, for pages in a template we have not seen ---
 META = _X("/html/head/meta[@content] | /html/body/meta[@content]")
 LINK_CANONICAL = _X(
-    "//link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
+    "/html/head/link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
 )
-TITLE_TAG = _X("//title")
+TITLE_TAG = _X("/html/head/title | /html/body/title")
 # An <h1> in the body repeats the title; the title fallback wants the one outside it.
-H1 = _X("//body//h1[not(ancestor::*[@id='Content'])]")
+H1 = _X("/html/body/descendant::h1[not(ancestor::*[@id='Content'])]")
 BODY_FALLBACKS = (
-    ("articleBody", _X("//*[@itemprop='articleBody']")),
-    ("TRS_Editor", _X(f"//div[{_has_class('TRS_Editor')}]")),
+    ("articleBody", _X("/descendant::*[@itemprop='articleBody']")),
+    ("TRS_Editor", _X(f"/descendant::div[{_has_class('TRS_Editor')}]")),
 )
 # Paragraphs, for the densest-block fallback: not those in page chrome.
-PARAGRAPHS = _X("//body//p[not(ancestor::header or ancestor::footer or ancestor::nav)]")
+PARAGRAPHS = _X(
+    "/html/body/descendant::p[not(ancestor::header or ancestor::footer or ancestor::nav)]"
+)
 # Candidates for a printed date on an unknown template.
+# (A union of named steps, each guarded by [@class or @id]: libxml2 tests the name and the
+# attribute's presence before the string tests, so this is many times faster than one
+# `descendant::*[contains(...)]` step.)
+_DATEISH = (
+    "[@class or @id][contains(@class, 'date') or contains(@class, 'time')"
+    " or contains(@class, 'info') or contains(@id, 'date') or contains(@id, 'time')]"
+)
 DATE_AREAS = _X(
-    "//time[@datetime] | //*[contains(@class, 'date') or contains(@class, 'time') "
-    "or contains(@id, 'date') or contains(@id, 'time') or contains(@class, 'info')]"
+    "/html/body/descendant::time[@datetime]"
+    + "".join(
+        f" | /html/body/descendant::{tag}{_DATEISH}"
+        for tag in ("span", "div", "p", "em", "i", "font", "td", "li")
+    )
 )
 # Soft 404 wording is looked for in these (and in the whole text of short pages).
 NOT_FOUND_AREAS = _X(
-    "//title | //h1 | //h2 | //h3 | //*[contains(@class, '404') or contains(@id, '404')]"
+    "/html/head/title | /html/body/descendant::h1 | /html/body/descendant::h2"
+    " | /html/body/descendant::h3"
+    " | /html/body/descendant::div[@class or @id][contains(@class, '404') or contains(@id, '404')]"
 )
 
+# The whole text of the page (scripts included: only searched for "page not found").
+PAGE_TEXT = _X("string(/html/body)")
 # Meta tags that carry the publication date, best first.
 DATE_META = (
     "article:published_time",
@@ -76,14 +96,16 @@ WIDGET = re.compile(
 )
 # "Editor: Zhang Yi" trailers (also "(Editor: ...)", "Chief editor: ...", "Edited by ...").
 EDITOR_TRAILER = re.compile(
-    r"^[\[(（]?\s*(?:chief\s+|executive\s+)?(?:editors?|edited by)\b\s*[:：]?", re.I
+    r"^[\[(（]?\s*(?:(?:chief\s+|executive\s+)?editors?\s*[:：]|edited\s+by\b)", re.I
 )
-# Soft 404 wording.
+# Soft 404 wording, in the page's text; a bare "404" only counts in the title and headings.
+# (Searched in raw text, so words may be separated by any run of whitespace.)
 NOT_FOUND = re.compile(
-    r"page not found|not be found|404 not found|\b404\b|no longer available|does not exist"
-    r"|页面不存在|找不到|无法找到|您访问的页面",
+    r"page\s+not\s+found|not\s+be\s+found|404\s+not\s+found|no\s+longer\s+available"
+    r"|does\s+not\s+exist|页面不存在|找不到|无法找到|您访问的页面",
     re.I,
 )
+NOT_FOUND_HEADING = re.compile(NOT_FOUND.pattern + r"|\b404\b", re.I)
 # The site's name, alone (a title that is only this is no title) or as a suffix of <title>.
 SITE_NAME = re.compile(
     r"^(?:www\.)?e-?hangzhou(?:\.gov\.cn)?$|^hangzhou(?:,? china)?$|^english\.hangzhou\.gov\.cn$",
@@ -99,8 +121,12 @@ INFO_BYLINE = re.compile(r"^(?:by|author|writer|written by|reporter)\s*[:：]?\s
 INFO_SOURCE_LABEL = re.compile(r"^source\s*[:：]\s*", re.I)
 # Breadcrumb separators.
 BREADCRUMB_SEPARATOR = re.compile(r"\s*(?:>>|>|»|›|＞|→)\s*")
+BREADCRUMB_LABEL = re.compile(
+    r"^(?:you are here|current location|location|position)\s*[:：]\s*", re.I
+)
 # Pager links of an article: c_<id>.htm (page 1) and c_<id>_<k>.htm.
 PAGER_HREF = re.compile(r"c_(\d+)(?:_(\d+))?\.html?(?:$|[?#])")
 # Inline style that centres or bolds a block.
 STYLE_ALIGN = re.compile(r"text-align\s*:\s*(\w+)", re.I)
+CLASS_CENTER = re.compile(r"center", re.I)
 STYLE_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
