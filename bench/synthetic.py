@@ -1,4 +1,4 @@
-"""Synthetic articles and pages shaped like the site's (for benchmarks only; seeded, reproducible)."""
+"""Synthetic articles and pages shaped like the site's (benchmarks only; seeded)."""
 
 from __future__ import annotations
 
@@ -9,25 +9,163 @@ from ehz_scraper.items import ArticleCapture, PageFetch
 
 # Common English words first: a Zipf draw over this list gives realistic word frequencies,
 # so "the", "city" and "Hangzhou" match most articles, like the real corpus.
-_COMMON = (
-    "the of and to in a is that for on with as by was at from it be has have are its this "
-    "Hangzhou city Zhejiang province China development new year government people will "
-    "district said also more than which industry digital economy an international culture "
-    "project companies billion yuan percent Asian Games West Lake local residents services "
-    "technology innovation enterprises investment trade market public cooperation tourism "
-    "event first support urban high construction green activities program center national"
-).split()
-_RARE_STEMS = (
-    "binjiang xiaoshan yuhang fuyang linan tonglu chunan jiande gongshu shangcheng xihu "
-    "qiantang linping cloud town biopharma silk tea longjing grand canal liangzhu "
-    "alibaba netease hikvision geely wahaha xixi wetland lingyin temple hefang street "
-    "museum festival marathon metro airport railway hospital school university library"
-).split()
+_COMMON = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "a",
+    "is",
+    "that",
+    "for",
+    "on",
+    "with",
+    "as",
+    "by",
+    "was",
+    "at",
+    "from",
+    "it",
+    "be",
+    "has",
+    "have",
+    "are",
+    "its",
+    "this",
+    "Hangzhou",
+    "city",
+    "Zhejiang",
+    "province",
+    "China",
+    "development",
+    "new",
+    "year",
+    "government",
+    "people",
+    "will",
+    "district",
+    "said",
+    "also",
+    "more",
+    "than",
+    "which",
+    "industry",
+    "digital",
+    "economy",
+    "an",
+    "international",
+    "culture",
+    "project",
+    "companies",
+    "billion",
+    "yuan",
+    "percent",
+    "Asian",
+    "Games",
+    "West",
+    "Lake",
+    "local",
+    "residents",
+    "services",
+    "technology",
+    "innovation",
+    "enterprises",
+    "investment",
+    "trade",
+    "market",
+    "public",
+    "cooperation",
+    "tourism",
+    "event",
+    "first",
+    "support",
+    "urban",
+    "high",
+    "construction",
+    "green",
+    "activities",
+    "program",
+    "center",
+    "national",
+]
+_RARE_STEMS = [
+    "binjiang",
+    "xiaoshan",
+    "yuhang",
+    "fuyang",
+    "linan",
+    "tonglu",
+    "chunan",
+    "jiande",
+    "gongshu",
+    "shangcheng",
+    "xihu",
+    "qiantang",
+    "linping",
+    "cloud",
+    "town",
+    "biopharma",
+    "silk",
+    "tea",
+    "longjing",
+    "grand",
+    "canal",
+    "liangzhu",
+    "alibaba",
+    "netease",
+    "hikvision",
+    "geely",
+    "wahaha",
+    "xixi",
+    "wetland",
+    "lingyin",
+    "temple",
+    "hefang",
+    "street",
+    "museum",
+    "festival",
+    "marathon",
+    "metro",
+    "airport",
+    "railway",
+    "hospital",
+    "school",
+    "university",
+    "library",
+]
 SECTIONS = ("Latest", "Government", "Business", "Travel", "Culture", "Living")
 NAV = "".join(f'<li><a href="/node_{7040 + i}.htm">{s}</a></li>' for i, s in enumerate(SECTIONS))
 
 
-_SYLLABLES = "ba ce di fo gu ha ji ke lo mu na pe qi ro su ta vi wo xu ye zo an en in on un".split()
+_SYLLABLES = [
+    "ba",
+    "ce",
+    "di",
+    "fo",
+    "gu",
+    "ha",
+    "ji",
+    "ke",
+    "lo",
+    "mu",
+    "na",
+    "pe",
+    "qi",
+    "ro",
+    "su",
+    "ta",
+    "vi",
+    "wo",
+    "xu",
+    "ye",
+    "zo",
+    "an",
+    "en",
+    "in",
+    "on",
+    "un",
+]
 
 
 def _vocabulary() -> tuple[list[str], list[float]]:
@@ -63,12 +201,15 @@ def paragraph(rng: random.Random) -> str:
 
 def record(article_id: int, rng: random.Random) -> dict:
     """A record with the contract's fields, about 400-900 words of body text."""
-    day = date(2018, 1, 1) + timedelta(days=rng.randrange(3200))
+    # About 12 articles a day and ids that grow with time, as on the site.
+    day = date(2003, 1, 1) + timedelta(days=article_id // 12)
     url = f"https://www.ehangzhou.gov.cn/{day:%Y-%m}/{day:%d}/c_{article_id}.htm"
     sections = []
     for i in range(rng.randint(1, 3)):
         heading = None if i == 0 else sentence(rng, rng.randint(4, 8)).rstrip(".")
-        sections.append({"heading": heading, "paragraphs": [paragraph(rng) for _ in range(rng.randint(2, 5))]})
+        sections.append(
+            {"heading": heading, "paragraphs": [paragraph(rng) for _ in range(rng.randint(2, 5))]}
+        )
     body = "\n\n".join(
         "\n\n".join(([s["heading"]] if s["heading"] else []) + s["paragraphs"]) for s in sections
     )
@@ -122,7 +263,7 @@ HEADER = (
 )
 FOOTER = (
     '<div class="footer"><div class="links">{links}</div>'
-    '<p>Copyright &copy; The Hangzhou Municipal People\'s Government. All rights reserved. '
+    "<p>Copyright &copy; The Hangzhou Municipal People's Government. All rights reserved. "
     "Presented by China Daily.</p><p>浙ICP备05010009号 | 浙公网安备 33010302000205号</p>"
     '<p><a href="/about.htm">About us</a> | <a href="/contact.htm">Contact us</a></p>'
     "</div></body></html>"

@@ -8,6 +8,14 @@ NEWSPIDER_MODULE = "ehz_scraper.spiders"
 
 # --- Archive -------------------------------------------------------------------------
 EHZ_DB = "archive/ehangzhou.db"
+EHZ_BATCH_SIZE = 50  # articles per committed transaction (each article is all-or-nothing)
+EHZ_DRIFT_FALLBACK_SHARE = 0.2  # more fallback extractions than this share: run `degraded`
+
+ITEM_PIPELINES = {
+    "ehz_scraper.pipelines.ExtractPipeline": 100,
+    "ehz_scraper.pipelines.ValidatePipeline": 200,
+    "ehz_scraper.pipelines.StorePipeline": 300,
+}
 
 # --- Politeness ----------------------------------------------------------------------
 USER_AGENT = (

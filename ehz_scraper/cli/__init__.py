@@ -17,4 +17,8 @@ def main() -> None:
 
 
 # Command modules register themselves on `main` when imported.
-from ehz_scraper.cli import extract  # noqa: E402,F401
+from ehz_scraper.cli import (  # noqa: E402
+    extract,  # noqa: F401
+    maintain,  # noqa: F401
+    research,  # noqa: F401
+)

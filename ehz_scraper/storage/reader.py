@@ -1,4 +1,4 @@
-"""Read-only queries the spiders make before fetching (known ids, conditional GET, backoff, coverage).
+"""Read-only queries spiders make before fetching: known ids, conditional GET, backoff, coverage.
 
 The spiders' whole view of the archive is `ArchiveReader`; it never writes. Every method
 answers from committed data only, so articles the store pipeline has not yet committed

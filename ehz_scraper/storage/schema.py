@@ -79,6 +79,8 @@ CREATE TABLE IF NOT EXISTS articles (
 );
 CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
 CREATE INDEX IF NOT EXISTS articles_section_date ON articles(section, date);
+-- Covering index for search filters: checking a match's date/section reads no article row.
+CREATE INDEX IF NOT EXISTS articles_filter ON articles(article_id, date, section);
 CREATE TABLE IF NOT EXISTS sections (
     article_id INTEGER NOT NULL REFERENCES articles(article_id),
     position INTEGER NOT NULL,

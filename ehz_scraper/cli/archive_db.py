@@ -1,0 +1,91 @@
+"""What every archive command shares: the --db option, opening the file, printing tables."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION
+
+DEFAULT_DB = "archive/ehangzhou.db"
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    default=DEFAULT_DB,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The archive file.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def check_db(path: str) -> Path:
+    """The archive path, or a one-line error when there is no archive there."""
+    db = Path(path)
+    if not db.is_file():
+        raise click.ClickException(f"no archive at {path} (run a crawl first, or pass --db)")
+    return db
+
+
+def connect_ro(path: str) -> sqlite3.Connection:
+    """A read-only connection to an existing, current archive."""
+    db = check_db(path)
+    try:
+        conn = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{path} is not an ehz archive: {exc}") from None
+    if row is None or int(row[0]) > SCHEMA_VERSION:
+        found = row[0] if row else "none"
+        raise click.ClickException(f"{path}: unsupported archive schema version {found}")
+    return conn
+
+
+def print_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], as_json: bool, empty: str
+) -> None:
+    """Rows as aligned columns (or a JSON list); `empty` is printed when there are none."""
+    if as_json:
+        click.echo(json.dumps(list(rows), ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(empty)
+        return
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def dict_rows(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur]
+
+
+def iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A YYYY-MM-DD option value, or a usage error naming the option."""
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2021-05-12") from None
+
+
+date_options: Callable = lambda f: click.option(  # noqa: E731
+    "--since", callback=iso_date, metavar="DATE", help="Only articles dated on or after DATE."
+)(click.option("--until", callback=iso_date, metavar="DATE", help="Only up to DATE.")(f))

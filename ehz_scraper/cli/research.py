@@ -1,0 +1,279 @@
+"""Research commands over the archive: search, show, export, stats, runs, failures."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from ehz_scraper.cli import main
+from ehz_scraper.cli.archive_db import (
+    connect_ro,
+    date_options,
+    db_option,
+    dict_rows,
+    json_option,
+    print_table,
+)
+from ehz_scraper.errors import ArchiveError, BadArgument
+from ehz_scraper.storage import export as exports
+from ehz_scraper.storage.search import search as run_search
+from ehz_scraper.storage.snapshots import SnapshotCodec
+from ehz_scraper.storage.timeutil import utcnow
+
+
+@main.command()
+@click.argument("query")
+@date_options
+@click.option("--section", help="Only articles filed under this section (e.g. Business).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@json_option
+@db_option
+def search(query, since, until, section, limit, as_json, db_path):
+    """Full-text search of titles and bodies, best matches first (bm25), with a snippet.
+
+    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*.
+
+    Example: ehz search '"West Lake" AND tea' --since 2021-01-01 --limit 5
+    """
+    conn = connect_ro(db_path)
+    try:
+        hits = run_search(conn, query, since=since, until=until, section=section, limit=limit)
+    except BadArgument as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("no matches")
+        return
+    for hit in hits:
+        click.echo(f"{hit.article_id}  {hit.date or '-'}  {hit.section or '-'}  {hit.title}")
+        click.echo(f"    {hit.snippet}")
+
+
+@main.command()
+@click.argument("article_id", type=int)
+@click.option("--version", "version", type=int, help="Show this version (default: the current).")
+@click.option(
+    "--html",
+    "page",
+    type=int,
+    help="Write the stored raw bytes of page PAGE (newest fetch), byte-exact, to stdout.",
+)
+@db_option
+def show(article_id, version, page, db_path):
+    """Print an article's record as JSON, or the raw HTML of one of its pages.
+
+    Example: ehz show 266285 --version 1     |     ehz show 266285 --html 2 > page2.htm
+    """
+    conn = connect_ro(db_path)
+    if page is not None:
+        row = conn.execute(
+            "SELECT snapshot_hash FROM fetches WHERE article_id = ? AND page = ?"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            [article_id, page],
+        ).fetchone()
+        if row is None:
+            raise click.ClickException(f"no stored page {page} of article {article_id}")
+        try:
+            body = SnapshotCodec(conn).read(row[0])
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        out.write(body)
+        out.flush()
+        return
+    sql = "SELECT record FROM versions WHERE article_id = ? AND version = "
+    if version is None:
+        sql += "(SELECT version FROM articles WHERE article_id = ?)"
+        row = conn.execute(sql, [article_id, article_id]).fetchone()
+    else:
+        row = conn.execute(sql + "?", [article_id, version]).fetchone()
+    if row is None:
+        what = f"version {version} of article" if version is not None else "article"
+        raise click.ClickException(f"no {what} {article_id} in the archive")
+    click.echo(json.dumps(json.loads(row[0]), ensure_ascii=False, indent=2))
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "warc"]),
+    default="jsonl",
+    show_default=True,
+)
+@date_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@db_option
+def export(fmt, since, until, output, db_path):
+    """Export records (jsonl: full records; csv: flat fields) or every fetch as WARC 1.1.
+
+    WARC: one `response` record per distinct page content, a `revisit` record (same payload
+    digest) for each re-fetch of unchanged content; gzipped when FILE ends in .gz.
+
+    Example: ehz export --format warc --since 2024-01-01 -o ehz-2024.warc.gz
+    """
+    conn = connect_ro(db_path)
+    if fmt == "warc":
+        total = exports.count_fetches(conn, since, until)
+    else:
+        total = exports.count_articles(conn, since, until)
+    binary = fmt == "warc"
+    target = Path(output) if output else None
+    if target is None:
+        stream = nullcontext(sys.stdout.buffer if binary else sys.stdout)
+    elif binary:
+        stream = target.open("wb")
+    else:
+        stream = target.open("w", encoding="utf-8", newline="")
+    with stream as out, tqdm(total=total, unit=" rec", file=sys.stderr, disable=None) as bar:
+        if fmt == "jsonl":
+            n = exports.write_jsonl(conn, out, since, until, bar)
+        elif fmt == "csv":
+            n = exports.write_csv(conn, out, since, until, bar)
+        else:
+            gz = bool(target and target.name.endswith(".gz"))
+            n = exports.write_warc(conn, out, since, until, bar, gzip=gz)
+    what = "WARC records" if fmt == "warc" else "articles"
+    click.echo(f"exported {n} {what} as {fmt} to {output or 'stdout'}", err=True)
+
+
+@main.command()
+@json_option
+@db_option
+def stats(as_json, db_path):
+    """Articles by year and section, images, snapshot bytes, last runs, open failures.
+
+    Example: ehz stats --db archive/ehangzhou.db
+    """
+    conn = connect_ro(db_path)
+    one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
+    articles, incomplete = one(
+        "SELECT count(*), count(*) - coalesce(sum(complete), 0) FROM articles"
+    )
+    data = {
+        "articles": articles,
+        "incomplete": incomplete,
+        "versions": one("SELECT count(*) FROM versions")[0],
+        "images": one("SELECT count(*) FROM images")[0],
+        "fetches": one("SELECT count(*) FROM fetches")[0],
+        "snapshots": one("SELECT count(*) FROM snapshots")[0],
+        "snapshot_bytes_raw": one("SELECT coalesce(sum(size), 0) FROM snapshots")[0],
+        "snapshot_bytes_stored": one("SELECT coalesce(sum(stored_size), 0) FROM snapshots")[0],
+        "open_failures": one("SELECT count(*) FROM failures WHERE resolved = 0")[0],
+        "by_year": dict_rows(
+            conn.execute(
+                "SELECT substr(date, 1, 4) AS year, count(*) AS articles FROM articles"
+                " GROUP BY year ORDER BY year"
+            )
+        ),
+        "by_section": dict_rows(
+            conn.execute(
+                "SELECT section, count(*) AS articles FROM articles GROUP BY section"
+                " ORDER BY articles DESC, section"
+            )
+        ),
+        "last_runs": dict_rows(
+            conn.execute(
+                "SELECT id, spider, status, started, finished, articles_new AS new,"
+                " articles_changed AS changed, articles_failed AS failed FROM runs"
+                " ORDER BY id DESC LIMIT 5"
+            )
+        ),
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    raw, stored = data["snapshot_bytes_raw"], data["snapshot_bytes_stored"]
+    share = f" ({stored / raw:.1%})" if raw else ""
+    click.echo(f"articles: {articles} ({incomplete} incomplete), versions: {data['versions']}")
+    click.echo(f"images: {data['images']}")
+    click.echo(f"fetches: {data['fetches']}, snapshots: {data['snapshots']}")
+    click.echo(f"snapshot bytes: {raw} raw, {stored} stored{share}")
+    click.echo(f"open failures: {data['open_failures']}")
+    click.echo("by year:")
+    for row in data["by_year"]:
+        click.echo(f"  {row['year'] or '-'}  {row['articles']}")
+    click.echo("by section:")
+    for row in data["by_section"]:
+        click.echo(f"  {row['section'] or '-'}  {row['articles']}")
+    click.echo("last runs:")
+    for row in data["last_runs"]:
+        click.echo(
+            f"  {row['id']}  {row['spider']}  {row['status']}  {row['started']}"
+            f"  new {row['new']}, changed {row['changed']}, failed {row['failed']}"
+        )
+
+
+RUN_COLUMNS = (
+    "id",
+    "spider",
+    "status",
+    "started",
+    "finished",
+    "listing_pages",
+    "new",
+    "changed",
+    "unchanged",
+    "incomplete",
+    "failed",
+    "fallback",
+)
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@json_option
+@db_option
+def runs(limit, as_json, db_path):
+    """The crawl runs, newest first, with their status and counts.
+
+    Example: ehz runs --limit 5 --json
+    """
+    conn = connect_ro(db_path)
+    rows = dict_rows(
+        conn.execute(
+            "SELECT id, spider, arguments, status, close_reason, started, finished, listing_pages,"
+            " articles_new AS new, articles_changed AS changed, articles_unchanged AS unchanged,"
+            " articles_incomplete AS incomplete, articles_failed AS failed,"
+            " fallback_extractions AS fallback, summary FROM runs ORDER BY id DESC LIMIT ?",
+            [limit],
+        )
+    )
+    for row in rows:
+        row["arguments"] = json.loads(row["arguments"])
+    print_table(rows, RUN_COLUMNS, as_json, "no runs")
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True, help="Include resolved failures.")
+@json_option
+@db_option
+def failures(show_all, as_json, db_path):
+    """URLs that failed (fetch, extract, validate, store), why, and when each is next due.
+
+    A failed URL is retried by the crawls only once due: 1 hour after the first failure,
+    then 6 hours, 1 day, then weekly. A later success resolves it.
+
+    Example: ehz failures --json
+    """
+    conn = connect_ro(db_path)
+    where = "" if show_all else " WHERE resolved = 0"
+    rows = dict_rows(
+        conn.execute(
+            "SELECT url, article_id, page, stage, reason, attempts, failed_at AS last_failed,"
+            " next_due, resolved, run_id FROM failures" + where + " ORDER BY failed_at DESC, id"
+        )
+    )
+    now = utcnow()
+    for row in rows:
+        row["due"] = "yes" if row["next_due"] <= now and not row["resolved"] else ""
+    columns = ("url", "stage", "reason", "attempts", "last_failed", "next_due")
+    print_table(rows, columns, as_json, "no open failures" if not show_all else "no failures")

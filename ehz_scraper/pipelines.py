@@ -1,0 +1,274 @@
+"""Item pipelines: extract (capture -> record), validate, store (the only writer of the archive)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from ehz_scraper.errors import NotAnArticle
+from ehz_scraper.extraction import Page, extract_article_result
+from ehz_scraper.items import ArticleCapture, ListingPage
+from ehz_scraper.storage.archive import ArchiveWriter
+from ehz_scraper.storage.reader import ArchiveReader
+from ehz_scraper.storage.snapshots import SnapshotCodec
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DB = "archive/ehangzhou.db"
+GOOD_STATUSES = (200, 304)
+
+
+def _fail(capture: ArticleCapture, stage: str, reason: str) -> ArticleCapture:
+    capture.failure = {"stage": stage, "reason": reason}
+    return capture
+
+
+def bad_page_reasons(record: dict[str, Any], bad_pages: list[int]) -> dict[int, str]:
+    """The extractor's warning about each bad page ("page 2 not an article: page not found")."""
+    warnings = (record.get("extraction") or {}).get("warnings") or []
+    reasons = {}
+    for page in bad_pages:
+        prefix = f"page {page} "
+        reasons[page] = next(
+            (w for w in warnings if w.startswith(prefix)), f"page {page} not an article"
+        )
+    return reasons
+
+
+class ExtractPipeline:
+    """Turns an ArticleCapture into a record with the extractor; non-articles become failures.
+
+    A page fetched with status 304 (not modified) carries no body: its bytes are taken from
+    the newest stored snapshot of that URL before extraction.
+    """
+
+    def __init__(self, db_path: str) -> None:
+        self.db_path = db_path
+        self.reader: ArchiveReader | None = None
+        self._codec: SnapshotCodec | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler.settings.get("EHZ_DB") or DEFAULT_DB)
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.reader = ArchiveReader(self.db_path)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.reader is not None:
+            self.reader.close()
+
+    def _stored_body(self, url: str) -> bytes | None:
+        assert self.reader is not None
+        last = self.reader.last_fetch(url)
+        conn = self.reader._db()
+        if last is None or conn is None:
+            return None
+        if self._codec is None:
+            self._codec = SnapshotCodec(conn)
+        return self._codec.read(last["snapshot_hash"])
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, ArticleCapture) or item.failure is not None:
+            return item
+        pages = []
+        for fetch in item.pages:
+            if fetch.status == 304 and not fetch.body:
+                body = self._stored_body(fetch.url)
+                if body is None:
+                    return _fail(
+                        item, "fetch", f"304 not modified but no stored copy of {fetch.url}"
+                    )
+                fetch = replace(fetch, body=body)
+            pages.append(fetch)
+        item.pages = pages
+        good = [p for p in pages if p.status in GOOD_STATUSES]
+        if not good or good[0].page != 1:
+            page1_failure = next((f for f in item.failed if f.page == 1), None)
+            reason = page1_failure.reason if page1_failure else "page 1 was not fetched"
+            if pages and pages[0].page == 1 and pages[0].status not in GOOD_STATUSES:
+                reason = f"HTTP {pages[0].status}"
+            return _fail(item, "fetch", reason)
+        try:
+            result = extract_article_result(
+                [Page(url=p.url, body=p.body, headers=p.headers) for p in good], url=item.url
+            )
+        except NotAnArticle as exc:
+            return _fail(item, "extract", f"not an article: {exc}")
+        except Exception as exc:  # an extractor bug must not lose the pages: record it
+            return _fail(item, "extract", f"extractor error: {type(exc).__name__}: {exc}")
+        item.record = result.record
+        item.bad_pages = list(result.bad_pages)  # read by StorePipeline
+        return item
+
+
+class ValidatePipeline:
+    """A record without a title, or without a body the template vouched for, becomes a failure."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        return cls()
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        if not isinstance(item, ArticleCapture) or item.failure is not None:
+            return item
+        reason = validation_problem(item.record, item.article_id)
+        if reason:
+            return _fail(item, "validate", reason)
+        return item
+
+
+def validation_problem(record: dict[str, Any] | None, article_id: int) -> str | None:
+    """Why `record` must not be archived, or None when it may."""
+    if not record:
+        return "no record extracted"
+    if not (record.get("title") or "").strip():
+        return "record has no title"
+    if record.get("article_id") != article_id:
+        return f"record is for article {record.get('article_id')}, not {article_id}"
+    method = (record.get("extraction") or {}).get("method")
+    # A template page with no body text is a video-only article (the extractor warns);
+    # a fallback guess with no body is most likely not an article at all.
+    if not (record.get("body_text") or "").strip() and method != "template":
+        return "record has no body text (fallback extraction)"
+    return None
+
+
+# Close reasons that mean the walk ended by itself; `shutdown` is Ctrl-C / SIGTERM.
+_FINISHED_REASONS = {"finished"}
+_INTERRUPTED_REASONS = {"shutdown"}
+
+
+class StorePipeline:
+    """Writes captures, failures and listing pages to the archive, and the run row around them."""
+
+    def __init__(self, crawler: Crawler, db_path: str, batch_size: int, drift_share: float) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.batch_size = batch_size
+        self.drift_share = drift_share
+        self.writer: ArchiveWriter | None = None
+        self.run_id: int | None = None
+        self.status: str | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        settings = crawler.settings
+        pipeline = cls(
+            crawler,
+            settings.get("EHZ_DB") or DEFAULT_DB,
+            settings.getint("EHZ_BATCH_SIZE", 50),
+            settings.getfloat("EHZ_DRIFT_FALLBACK_SHARE", 0.2),
+        )
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self, spider: Spider) -> None:
+        self.writer = ArchiveWriter(self.db_path, batch_size=self.batch_size)
+        arguments = dict(getattr(spider, "ehz_arguments", None) or _spider_args(spider))
+        self.run_id = self.writer.start_run(spider.name, arguments)
+        spider.ehz_run_id = self.run_id
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        assert self.writer is not None
+        if isinstance(item, ListingPage):
+            self.writer.store_listing(item)
+        elif isinstance(item, ArticleCapture):
+            self._store_capture(item)
+        return item
+
+    def _store_capture(self, item: ArticleCapture) -> None:
+        assert self.writer is not None
+        if item.failure is not None:
+            self.writer.store_failed_capture(item, **item.failure)
+            logger.info("not archived: %s (%s)", item.url, item.failure["reason"])
+            return
+        bad = list(getattr(item, "bad_pages", []) or [])
+        try:
+            outcome = self.writer.store_article(
+                item,
+                item.record,
+                bad_pages=bad,
+                bad_page_reasons=bad_page_reasons(item.record, bad),
+            )
+        except Exception as exc:  # recorded as a store failure, the article left out whole
+            item.failure = {"stage": "store", "reason": f"{type(exc).__name__}: {exc}"}
+            self.writer.store_failed_capture(item, **item.failure)
+            logger.error("store failed for %s: %s", item.url, item.failure["reason"])
+            return
+        logger.debug("%s article %s (version %s)", outcome.status, item.article_id, outcome.version)
+
+    def close_spider(self, spider: Spider) -> None:
+        if self.writer is None:
+            return
+        status = "finished" if self.crawler.crawling else "interrupted"
+        drift = self.drift_reason()
+        if status == "finished" and drift:
+            status = "degraded"
+        self.status = status
+        summary = self.summary(status, drift)
+        self.writer.finish_run(status, summary=summary)
+        self.writer.close()
+        self.writer = None
+        logger.info("%s", summary)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        # Pipelines close before Scrapy tells anyone the close reason; fix the status here.
+        if self.run_id is None:
+            return
+        status = self.status or "failed"
+        if reason in _INTERRUPTED_REASONS or reason.startswith("closespider_"):
+            status = "interrupted"  # the walk was cut short: it covers no completed ground
+        elif reason not in _FINISHED_REASONS and status != "degraded":
+            status = "failed"
+        writer = ArchiveWriter(self.db_path)
+        try:
+            writer.conn.execute(
+                "UPDATE runs SET status = ?, close_reason = ? WHERE id = ?",
+                [status, reason, self.run_id],
+            )
+        finally:
+            writer.conn.close()
+
+    def drift_reason(self) -> str | None:
+        """Why this run looks like the site changed under us, or None."""
+        assert self.writer is not None
+        counts = self.writer.counts
+        stored = sum(counts[f"articles_{k}"] for k in ("new", "changed", "unchanged"))
+        if counts["listing_pages"] and not stored and counts["articles_failed"]:
+            return "listing pages listed articles but none could be extracted"
+        if stored and counts["fallback_extractions"] / stored > self.drift_share:
+            share = counts["fallback_extractions"] / stored
+            return f"{share:.0%} of articles needed fallback extraction"
+        return None
+
+    def summary(self, status: str, drift: str | None) -> str:
+        """A one-line human summary of the run."""
+        assert self.writer is not None
+        c = self.writer.counts
+        text = (
+            f"run {self.run_id} {status}: {c['listing_pages']} listing pages, "
+            f"{c['articles_new']} new, {c['articles_changed']} changed, "
+            f"{c['articles_unchanged']} unchanged, {c['articles_incomplete']} incomplete, "
+            f"{c['articles_failed']} failed, {c['fallback_extractions']} fallback extractions"
+        )
+        return f"{text} ({drift})" if drift else text
+
+
+_NOT_ARGUMENTS = {"name", "crawler", "settings", "start_urls", "allowed_domains", "custom_settings"}
+
+
+def _spider_args(spider: Spider) -> dict[str, Any]:
+    # Scrapy sets `-a` arguments as attributes; spiders that validate them should instead
+    # set `ehz_arguments` (a JSON-able dict). This fallback keeps the plain-valued ones.
+    return {
+        key: value
+        for key, value in vars(spider).items()
+        if not key.startswith("_")
+        and key not in _NOT_ARGUMENTS
+        and isinstance(value, str | int | float | bool)
+    }

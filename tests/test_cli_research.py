@@ -1,0 +1,254 @@
+"""`ehz search/show/export/stats/runs/failures` on a real archive built from fixture captures."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from capture_fixtures import PAGES, build_archive, capture, case_files, listing
+from click.testing import CliRunner
+
+from ehz_scraper.cli import main
+
+TOWNS_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
+T1 = "2026-11-27T07:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """Run 1: three articles (one incomplete), a non-article, a listing; run 2: a re-fetch."""
+    db = tmp_path_factory.mktemp("cli") / "a.db"
+    build_archive(
+        db,
+        listing([TOWNS_URL], last=True),
+        capture("01_three_page_towns"),
+        capture("22_page_not_found"),
+        capture("31_page_2_soft_404"),
+        capture("09_info_date_time"),
+    )
+    build_archive(db, capture("01_three_page_towns", fetched_at=T1))
+    # Fix the run times so the expected output below is exact.
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "UPDATE runs SET started = '2026-11-26T07:00:00Z', finished = '2026-11-26T07:05:00Z'"
+    )
+    conn.commit()
+    conn.close()
+    return db
+
+
+def ehz(db: Path, *args: str) -> object:
+    return CliRunner().invoke(main, [*args, "--db", str(db)], catch_exceptions=False)
+
+
+def test_search_ranked_with_snippets(archive):
+    result = ehz(archive, "search", "towns")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "266285  2021-05-12  Latest  Hangzhou honors nine characteristic towns\n"
+        "    Hangzhou in East China's Zhejiang province on May 12 awarded nine characteristic"
+        " **towns** with honorary…\n"
+    )
+
+
+def test_search_json_and_filters(archive):
+    hits = json.loads(ehz(archive, "search", "Hangzhou", "--json").stdout)
+    assert [h["article_id"] for h in hits] == [279700, 284100, 266285]
+    assert set(hits[0]) == {"article_id", "title", "date", "section", "url", "rank", "snippet"}
+    since = json.loads(ehz(archive, "search", "Hangzhou", "--since", "2022-01-01", "--json").stdout)
+    assert [h["article_id"] for h in since] == [279700, 284100]
+    # --until includes the whole day, also for dates with a time (2023-03-24T10:31:00+08:00).
+    until = json.loads(ehz(archive, "search", "Hangzhou", "--until", "2023-03-24", "--json").stdout)
+    assert [h["article_id"] for h in until] == [279700, 284100, 266285]
+    living = json.loads(ehz(archive, "search", "Hangzhou", "--section", "living", "--json").stdout)
+    assert [h["article_id"] for h in living] == [284100]
+    none = ehz(archive, "search", "Hangzhou", "--section", "Business")
+    assert none.stdout == "no matches\n"
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ('"nine characteristic towns"', [266285]),
+        ("biopharm*", [266285]),
+        ("trees NOT towns", [279700]),
+    ],
+)
+def test_search_fts_syntax(archive, query, ids):
+    hits = json.loads(ehz(archive, "search", query, "--json").stdout)
+    assert [h["article_id"] for h in hits] == ids
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "towns AND",
+            "Error: bad search query 'towns AND': fts5: syntax error near \"\""
+            " (put words with punctuation in double quotes)\n",
+        ),
+        (
+            "high-tech",
+            "Error: bad search query 'high-tech': no such column: tech\n",
+        ),
+        (
+            '"unbalanced',
+            "Error: bad search query '\"unbalanced': unterminated string\n",
+        ),
+        ("   ", "Error: empty search query\n"),
+    ],
+)
+def test_search_bad_syntax_is_one_line(archive, query, message):
+    result = CliRunner().invoke(main, ["search", query, "--db", str(archive)])
+    assert result.exit_code == 1
+    assert result.stderr == message
+
+
+def test_show_prints_the_record_and_versions(archive):
+    expected = json.loads((PAGES / "01_three_page_towns" / "expected.json").read_text())
+    result = ehz(archive, "show", "266285")
+    assert json.loads(result.stdout) == expected
+    assert json.loads(ehz(archive, "show", "266285", "--version", "1").stdout) == expected
+    missing = CliRunner().invoke(main, ["show", "266285", "--version", "2", "--db", str(archive)])
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        "Error: no version 2 of article 266285 in the archive\n",
+    )
+
+
+@pytest.mark.parametrize("page", [1, 2, 3])
+def test_show_html_is_byte_exact(archive, page):
+    result = ehz(archive, "show", "266285", "--html", str(page))
+    assert result.stdout_bytes == case_files("01_three_page_towns")[page - 1].read_bytes()
+
+
+def test_export_jsonl_and_csv(archive, tmp_path):
+    out = tmp_path / "a.jsonl"
+    result = ehz(archive, "export", "--format", "jsonl", "-o", str(out))
+    assert result.stderr == f"exported 3 articles as jsonl to {out}\n"
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["article_id"] for r in records] == [266285, 279700, 284100]
+    expected = json.loads((PAGES / "01_three_page_towns" / "expected.json").read_text())
+    assert records[0] == expected
+    csv_text = ehz(archive, "export", "--format", "csv", "--since", "2022-01-01").stdout
+    assert csv_text.splitlines()[0] == (
+        "article_id,url,title,date,date_text,source,byline,section,page_count,image_count,"
+        "complete,version,first_seen,last_seen,last_changed,extraction_method,body_text"
+    )
+    assert csv_text.splitlines()[1].startswith(
+        "279700,https://www.ehangzhou.gov.cn/2022-02/26/c_279700.htm,"
+        "Hangzhou to plant 1 million trees this spring,2022-02-26,Updated: 2022-02-26,"
+        "www.ehangzhou.gov.cn,,Latest,2,1,0,1,"
+    )
+
+
+def test_export_warc_passes_warcio_check_and_index(archive, tmp_path):
+    out = tmp_path / "a.warc.gz"
+    result = ehz(archive, "export", "--format", "warc", "-o", str(out))
+    assert result.stderr == f"exported 10 WARC records as warc to {out}\n"
+    warcio = Path(sys.executable).parent / "warcio"
+    check = subprocess.run([warcio, "check", "-v", out], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    index = subprocess.run(
+        [warcio, "index", "-f", "warc-type,warc-target-uri,http:status", out],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entries = [json.loads(line) for line in index.stdout.splitlines()]
+    kinds = [(e["warc-type"], e["warc-target-uri"].rsplit("/", 1)[1]) for e in entries]
+    assert kinds == [
+        ("response", "c_266285.htm"),
+        ("response", "c_266285_2.htm"),
+        ("response", "c_266285_3.htm"),
+        ("response", "c_266400.htm"),
+        ("response", "c_279700.htm"),
+        # The soft 404 page 2 is byte-identical to the not-found page: one blob, a revisit.
+        ("revisit", "c_279700_2.htm"),
+        ("response", "c_284100.htm"),
+        ("revisit", "c_266285.htm"),
+        ("revisit", "c_266285_2.htm"),
+        ("revisit", "c_266285_3.htm"),
+    ]
+    assert {e["http:status"] for e in entries} == {"200"}
+
+
+def test_stats(archive):
+    conn = sqlite3.connect(archive)
+    raw, stored = conn.execute("SELECT sum(size), sum(stored_size) FROM snapshots").fetchone()
+    assert ehz(archive, "stats").stdout == (
+        "articles: 3 (1 incomplete), versions: 3\n"
+        "images: 5\n"
+        "fetches: 10, snapshots: 6\n"
+        f"snapshot bytes: {raw} raw, {stored} stored ({stored / raw:.1%})\n"
+        "open failures: 2\n"
+        "by year:\n"
+        "  2021  1\n"
+        "  2022  1\n"
+        "  2023  1\n"
+        "by section:\n"
+        "  Latest  2\n"
+        "  Living  1\n"
+        "last runs:\n"
+        "  2  fixture  finished  2026-11-26T07:00:00Z  new 0, changed 0, failed 0\n"
+        "  1  fixture  finished  2026-11-26T07:00:00Z  new 3, changed 0, failed 1\n"
+    )
+    data = json.loads(ehz(archive, "stats", "--json").stdout)
+    assert data["by_year"] == [
+        {"year": "2021", "articles": 1},
+        {"year": "2022", "articles": 1},
+        {"year": "2023", "articles": 1},
+    ]
+
+
+def test_runs(archive):
+    assert ehz(archive, "runs").stdout == (
+        "id  spider   status    started               finished              listing_pages"
+        "  new  changed  unchanged  incomplete  failed  fallback\n"
+        "2   fixture  finished  2026-11-26T07:00:00Z  2026-11-26T07:05:00Z  0              0"
+        "    0        1          0           0       0\n"
+        "1   fixture  finished  2026-11-26T07:00:00Z  2026-11-26T07:05:00Z  1              3"
+        "    0        0          1           1       0\n"
+    )
+    runs = json.loads(ehz(archive, "runs", "--json").stdout)
+    assert runs[1]["arguments"] == {"mode": "full"}
+    assert runs[1]["summary"] == (
+        "run 1 finished: 1 listing pages, 3 new, 0 changed, 0 unchanged, 1 incomplete,"
+        " 1 failed, 0 fallback extractions"
+    )
+
+
+def test_failures_show_next_due(archive):
+    assert ehz(archive, "failures").stdout == (
+        "url                                                     stage    reason"
+        "                                 attempts  last_failed           next_due\n"
+        "https://www.ehangzhou.gov.cn/2021-05/20/c_266400.htm    extract  not an article:"
+        " page not found         1         2026-11-26T07:00:00Z  2026-11-26T08:00:00Z\n"
+        "https://www.ehangzhou.gov.cn/2022-02/26/c_279700_2.htm  extract  page 2 not an"
+        " article: page not found  1         2026-11-26T07:00:00Z  2026-11-26T08:00:00Z\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "x"],
+        ["show", "1"],
+        ["export"],
+        ["stats"],
+        ["runs"],
+        ["failures"],
+        ["verify"],
+        ["reextract", "--all"],
+    ],
+)
+def test_missing_archive_is_a_one_line_error(tmp_path, args):
+    db = tmp_path / "none.db"
+    result = CliRunner().invoke(main, [*args, "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: no archive at {db} (run a crawl first, or pass --db)\n"
+    assert not db.exists()

@@ -1,0 +1,143 @@
+"""The item pipelines driven as Scrapy drives them: run rows, listings, 304s, validation, drift."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+from capture_fixtures import T0, PipelineRun, build_archive, capture, listing
+
+from ehz_scraper import settings
+from ehz_scraper.items import ArticleCapture, FailedFetch
+
+T1 = "2026-11-27T07:00:00Z"
+TOWNS = "01_three_page_towns"
+
+
+def rows(db, sql):
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_item_pipelines_are_ordered_extract_validate_store():
+    assert settings.ITEM_PIPELINES == {
+        "ehz_scraper.pipelines.ExtractPipeline": 100,
+        "ehz_scraper.pipelines.ValidatePipeline": 200,
+        "ehz_scraper.pipelines.StorePipeline": 300,
+    }
+    assert settings.EHZ_DB == "archive/ehangzhou.db"
+
+
+def test_run_row_listing_pages_and_summary(tmp_path, caplog):
+    db = tmp_path / "a.db"
+    run = PipelineRun(db)
+    assert run.spider.ehz_run_id == 1
+    assert rows(db, "SELECT id, spider, arguments, status, finished FROM runs") == [
+        (1, "fixture", '{"mode": "full"}', "running", None)
+    ]
+    page = listing(["https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"], last=True)
+    out = run.feed(page, capture(TOWNS), capture("22_page_not_found"))
+    assert out[0] is page  # listing pages pass extract and validate untouched
+    with caplog.at_level("INFO", logger="ehz_scraper.pipelines"):
+        run.close()
+    assert rows(
+        db,
+        "SELECT run_id, url, section, page, listed_count, new_count, last,"
+        " stop_reason FROM listings",
+    ) == [(1, "https://www.ehangzhou.gov.cn/node_7040.htm", "Latest", 1, 1, 1, 1, "no next page")]
+    summary = (
+        "run 1 finished: 1 listing pages, 1 new, 0 changed, 0 unchanged, 0 incomplete,"
+        " 1 failed, 0 fallback extractions"
+    )
+    assert rows(db, "SELECT status, close_reason, summary FROM runs") == [
+        ("finished", "finished", summary)
+    ]
+    assert summary in caplog.text
+
+
+def test_a_304_page_is_resolved_from_its_stored_snapshot(tmp_path):
+    db = tmp_path / "a.db"
+    build_archive(db, capture(TOWNS))
+    again = capture(TOWNS, fetched_at=T1)
+    again.pages[0] = replace(again.pages[0], status=304, body=b"")
+    build_archive(db, again)
+    assert rows(db, "SELECT status, count(*) FROM fetches GROUP BY status") == [(200, 5), (304, 1)]
+    assert rows(db, "SELECT count(*) FROM snapshots") == [(3,)]
+    assert rows(db, "SELECT articles_unchanged FROM runs WHERE id = 2") == [(1,)]
+    first, second = rows(db, "SELECT snapshot_hash FROM fetches WHERE page = 1 ORDER BY id")
+    assert first == second
+
+
+def test_no_good_page_1_is_a_fetch_failure(tmp_path):
+    db = tmp_path / "a.db"
+    url = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
+    lost = ArticleCapture(
+        article_id=266285,
+        url=url,
+        failed=[FailedFetch(url=url, page=1, reason="HTTP 500", failed_at=T0, status=500)],
+    )
+    build_archive(db, lost)
+    assert rows(db, "SELECT url, stage, reason FROM failures") == [(url, "fetch", "HTTP 500")]
+    assert rows(db, "SELECT count(*) FROM articles") == [(0,)]
+
+
+def test_validation_failure_is_recorded_never_an_empty_row(tmp_path):
+    db = tmp_path / "a.db"
+    wrong = capture(TOWNS)
+    wrong.article_id = 1
+    build_archive(db, wrong)
+    assert rows(db, "SELECT stage, reason FROM failures") == [
+        ("validate", "record is for article 266285, not 1")
+    ]
+    assert rows(db, "SELECT count(*) FROM articles") == [(0,)]
+
+
+def test_video_only_article_is_archived_with_its_warning(tmp_path):
+    db = tmp_path / "a.db"
+    build_archive(db, capture("20_video_only"))
+    assert rows(db, "SELECT article_id, body_text, extraction_warnings FROM articles") == [
+        (292750, "", '["no body text"]')
+    ]
+
+
+def test_mostly_fallback_extractions_mark_the_run_degraded(tmp_path):
+    db = tmp_path / "a.db"
+    build_archive(db, capture(TOWNS), capture("26_unknown_template_og_title_meta_date"))
+    assert rows(db, "SELECT status, fallback_extractions, summary FROM runs") == [
+        (
+            "degraded",
+            1,
+            "run 1 degraded: 0 listing pages, 2 new, 0 changed, 0 unchanged, 0 incomplete,"
+            " 0 failed, 1 fallback extractions (50% of articles needed fallback extraction)",
+        )
+    ]
+
+
+def test_close_reasons_set_the_run_status(tmp_path):
+    db = tmp_path / "a.db"
+    build_archive(db, capture(TOWNS), reason="shutdown")
+    build_archive(db, capture(TOWNS), reason="closespider_pagecount")
+    build_archive(db, capture(TOWNS), reason="cancelled")
+    assert rows(db, "SELECT status, close_reason FROM runs") == [
+        ("interrupted", "shutdown"),
+        ("interrupted", "closespider_pagecount"),
+        ("failed", "cancelled"),
+    ]
+
+
+def test_a_store_error_is_a_store_failure_and_the_crawl_goes_on(tmp_path):
+    db = tmp_path / "a.db"
+    run = PipelineRun(db)
+    broken = capture(TOWNS)
+    run.pipes[0].process_item(broken, run.spider)
+    broken.record["images"][0]["src"] = None  # violates NOT NULL midway through the article
+    run.pipes[2].process_item(broken, run.spider)
+    run.feed(capture("02_caption_forms_inline"))
+    run.close()
+    assert rows(db, "SELECT stage, reason FROM failures") == [
+        ("store", "IntegrityError: NOT NULL constraint failed: images.src")
+    ]
+    assert rows(db, "SELECT article_id FROM articles") == [(279666,)]
