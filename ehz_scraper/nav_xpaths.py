@@ -43,11 +43,11 @@ LISTING_ITEMS_FALLBACK: tuple[str, ...] = (
 LISTING_PAGER_LINKS: tuple[str, ...] = (
     "//*[@id='div_currpage']//a[@href]",
     f"//*[{_cls('pager')} or {_cls('pages')} or {_cls('page')} or {_cls('pagination')}]//a[@href]",
+    f"//a[@href][{_cls('pagestyle')}]",
 )
-# Texts of a pager's "next page" link (compared after stripping and case-folding).
-NEXT_LINK_TEXTS: frozenset[str] = frozenset(
-    {">", ">>", "›", "»", "next", "next >", "next>", "next page", "next »", "下一页", "下页"}
-)
+# A pager's "next page" link: its text without arrows is one of these, or it is only arrows.
+NEXT_LINK_WORDS: frozenset[str] = frozenset({"next", "next page", "下一页", "下页"})
+NEXT_ARROWS = ">»›"
 
 # Article page: every link is a pager candidate; membership is decided by the `_k` id suffix.
 ARTICLE_LINKS = "//a[@href]"

@@ -11,7 +11,7 @@ from lxml.etree import ParserError
 
 from ehz_scraper import nav_xpaths as X
 from ehz_scraper.errors import BadURL
-from ehz_scraper.urls import canonicalize_url, is_site_url, parse_article_url
+from ehz_scraper.urls import ArticleRef, canonicalize_url, is_site_url, parse_article_url
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 _HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
@@ -68,8 +68,17 @@ def _links(
         except BadURL:
             continue  # a malformed href on a page is the page's problem, not a link
         if is_site_url(url):
-            found.append(Link(clean_text(anchor.text_content()), url))
+            found.append(Link(_anchor_text(anchor), url))
     return found
+
+
+def _anchor_text(anchor: lxml.html.HtmlElement) -> str:
+    """The link's text; an image link's alt text or the link's title when it has none."""
+    text = clean_text(anchor.text_content())
+    if not text:
+        alts = anchor.xpath(".//img/@alt")
+        text = clean_text(anchor.get("title") or (alts[0] if alts else ""))
+    return text
 
 
 def nav_links(tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = None) -> list[Link]:
@@ -90,12 +99,19 @@ def nav_links(tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = N
 def find_section(
     tree: lxml.html.HtmlElement, name: str, page_url: str, mirror: str | None = None
 ) -> Link | None:
-    """The navigation link whose text is `name` (case- and space-insensitive), else None."""
+    """The navigation link whose text is `name` (case- and space-insensitive), else None.
+
+    An exact match anywhere in the navigation wins; failing that, a link whose text starts
+    with the name as a whole word ("Latest News" for "Latest").
+    """
     wanted = clean_text(name).casefold()
-    for xpath in X.NAV_LINKS:
-        for link in _links(tree, xpath, page_url, mirror):
-            if link.text.casefold() == wanted:
-                return link
+    candidates = [link for xpath in X.NAV_LINKS for link in _links(tree, xpath, page_url, mirror)]
+    for link in candidates:
+        if link.text.casefold() == wanted:
+            return link
+    for link in candidates:
+        if link.text.casefold().startswith(wanted + " ") and parse_article_url(link.url) is None:
+            return link
     return None
 
 
@@ -131,8 +147,13 @@ def _article_links(
     for link in _links(root, xpath, page_url, mirror):
         ref = parse_article_url(link.url)
         if ref is not None:
-            urls.append(ref.page1_url)
+            urls.append(_page1(ref))
     return urls
+
+
+def _page1(ref: ArticleRef) -> str:
+    """Page 1's URL: the link itself when it is page 1 (keeps a .html suffix as the site has it)."""
+    return ref.url if ref.page == 1 else ref.page1_url
 
 
 def next_listing_page(
@@ -147,12 +168,19 @@ def next_listing_page(
             if link.url != here and parse_article_url(link.url) is None
         ]
         for link in links:
-            if link.text.casefold() in X.NEXT_LINK_TEXTS:
+            if _is_next(link.text):
                 return link.url
         for link in links:
             if _NUMBER.match(link.text) and int(link.text) == current + 1:
                 return link.url
     return None
+
+
+def _is_next(text: str) -> bool:
+    """ "Next", "Next >", "next page »", ">", ">>", "下一页": a pager's next-page link."""
+    text = text.casefold()
+    core = text.strip(X.NEXT_ARROWS + " ")
+    return core in X.NEXT_LINK_WORDS or (not core and bool(text))
 
 
 def article_pages(

@@ -135,3 +135,46 @@ def test_article_pages_by_id_suffix(article_id, page, expected_pages):
 
 def test_parse_html_of_nothing():
     assert parse_html(b"") is None
+
+
+def test_find_section_by_image_alt_or_leading_word():
+    html = b"""<div class="header"><a href="node_1.htm"><img src="x.png" alt="Government"/></a>
+    <a href="node_2.htm">Latest News</a></div>"""
+    tree = parse_html(html)
+    assert find_section(tree, "government", f"{SITE}/").url == f"{SITE}/node_1.htm"
+    assert find_section(tree, "Latest", f"{SITE}/").url == f"{SITE}/node_2.htm"
+    assert find_section(tree, "Late", f"{SITE}/") is None
+
+
+def test_listing_keeps_an_html_suffix_and_maps_later_pages_to_page_one():
+    html = b"""<ul class="list"><li><a href="2025-01/02/c_2.html">a</a></li>
+    <li><a href="2025-01/03/c_3_2.htm">b</a></li></ul>"""
+    found = listing_articles(parse_html(html), f"{SITE}/node_1.htm")
+    assert found.urls == [f"{SITE}/2025-01/02/c_2.html", f"{SITE}/2025-01/03/c_3.htm"]
+
+
+def test_listing_pager_by_class_anywhere():
+    html = b"""<ul class="list"><li><a href="2025-01/02/c_2.htm">a</a></li></ul>
+    <p><a class="pagestyle" href="node_1.htm">1</a> <a class="pagestyle" href="node_1_2.htm">
+    Next</a></p>"""
+    assert next_listing_page(parse_html(html), f"{SITE}/node_1.htm", 1) == f"{SITE}/node_1_2.htm"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_next"),
+    [
+        ("Next", True),
+        ("Next &gt;", True),
+        ("next page &#187;", True),
+        ("&gt;&gt;", True),
+        ("&gt;", True),
+        ("下一页", True),
+        ("&lt;", False),
+        ("Last", False),
+        ("2", False),
+    ],
+)
+def test_next_link_texts(text, is_next):
+    html = f'<meta charset="utf-8"><div id="div_currpage"><a href="node_1_7.htm">{text}</a></div>'
+    found = next_listing_page(parse_html(html), f"{SITE}/node_1_5.htm", 5)
+    assert (found == f"{SITE}/node_1_7.htm") is is_next

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.site_server import SiteServer
+from tests.support.site_server import SiteServer, page, respond
 
 
 @pytest.fixture
@@ -68,3 +68,12 @@ def test_behaviours_replace_a_path(server):
     assert get(server.base_url + "node_7040.htm")[0] == 503
     assert get(server.base_url + "node_7040.htm")[0] == 200
     assert [r.status for r in server.requests] == [503, 200]
+
+
+def test_prefix_behaviours_and_factories(server):
+    server.behaviours["/2025-01/*"] = respond(503, b"busy", {"Retry-After": "5"})
+    server.behaviours["/2025-01/07/*"] = page("<p>replaced</p>")
+    status, headers, body = get(server.base_url + "2025-01/09/c_292710.htm")
+    assert (status, headers["Retry-After"], body) == (503, "5", b"busy")
+    assert get(server.base_url + "2025-01/07/c_292700.htm")[2] == b"<p>replaced</p>"
+    assert get(server.base_url + "2025-02/14/c_292874.htm")[0] == 200

@@ -132,7 +132,7 @@ class ArticleArgs(CrawlArgs):
             ref = parse_article_url(canonical)
             if ref is None:
                 raise ValueError(f"not an article URL (…/YYYY-MM/DD/c_<id>.htm): {item.strip()}")
-            urls.append(ref.page1_url)
+            urls.append(ref.url if ref.page == 1 else ref.page1_url)
         return list(dict.fromkeys(urls))
 
 

@@ -20,7 +20,6 @@ from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.urls import (
     article_page_url,
-    canonicalize_url,
     parse_article_url,
     to_fetch_url,
 )
@@ -66,11 +65,9 @@ class EhzSpider(scrapy.Spider):
     args: CrawlArgs
 
     def __init__(self, *a: Any, **kwargs: Any) -> None:
-        raw = {k: v for k, v in kwargs.items() if k in self.args_model.model_fields}
-        extra = {k: v for k, v in kwargs.items() if k not in raw}
-        # Scrapy passes its own keyword arguments too (none today); reject every unknown -a.
+        # Every -a value arrives here as a string; an unknown name is an error, not ignored.
         try:
-            self.args = parse_args(self.args_model, {**raw, **extra})
+            self.args = parse_args(self.args_model, kwargs)
         except BadArgument as exc:
             _fail_argument(self.name, exc)
         super().__init__(*a)
@@ -80,6 +77,7 @@ class EhzSpider(scrapy.Spider):
         self.seen_ids: set[int] = set()
         self.known_ids: set[int] = set()
         self.not_due: set[str] = set()
+        self.due_ids: set[int] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -90,6 +88,12 @@ class EhzSpider(scrapy.Spider):
         spider.max_article_pages = settings.getint("EHZ_MAX_ARTICLE_PAGES", 50)
         spider.known_ids = spider.archive.known_article_ids()
         spider.not_due = spider.archive.failures_not_due()
+        # An archived article with a page whose failure is due again (an incomplete article)
+        # counts as new, so the walk fetches it again. Needs ArchiveReader.failures_due().
+        due = getattr(spider.archive, "failures_due", None)
+        if due is not None:
+            refs = (parse_article_url(url) for url in due())
+            spider.due_ids = {ref.article_id for ref in refs if ref is not None}
         return spider
 
     def closed(self, reason: str) -> None:
@@ -97,15 +101,14 @@ class EhzSpider(scrapy.Spider):
 
     # --- helpers --------------------------------------------------------------------
 
-    def canonical(self, url: str, base: str | None = None) -> str:
-        return canonicalize_url(url, base, mirror=self.mirror)
-
     def fetch_url(self, canonical: str) -> str:
         return to_fetch_url(canonical, self.mirror)
 
     def is_known(self, page1_url: str) -> bool:
         """In the archive, or a failure (fetch, not an article) not yet due for a retry."""
         ref = parse_article_url(page1_url)
+        if ref is not None and ref.article_id in self.due_ids:
+            return False
         in_archive = ref is not None and ref.article_id in self.known_ids
         return in_archive or page1_url in self.not_due
 
@@ -218,13 +221,14 @@ class EhzSpider(scrapy.Spider):
         if ref is None or ref.article_id in self.seen_ids:
             return
         self.seen_ids.add(ref.article_id)
+        page1 = ref.url if ref.page == 1 else ref.page1_url
         capture = ArticleCapture(
             article_id=ref.article_id,
-            url=ref.page1_url,
+            url=page1,
             listing_url=listing_url,
             listing_section=section,
         )
-        state = ArticleState(capture=capture, page_urls={1: ref.page1_url})
+        state = ArticleState(capture=capture, page_urls={1: page1})
         yield self.page_request(state, 1)
 
     def page_request(self, state: ArticleState, page: int) -> Request:

@@ -10,6 +10,9 @@ A behaviour is a callable taking the request handler; it either writes the whole
 itself (and returns True) or returns False/None to fall through to the static file. Handlers
 get helpers: `send_body(status, body, headers)`, `send_error_page(status)`, `serve_file()`,
 plus the usual BaseHTTPRequestHandler attributes (`path`, `headers`, `wfile`, `connection`).
+Keys are exact paths ("/node_7040.htm", "/" for the home page) or prefixes ending in "*"
+("/2025-01/*"); an exact key wins, then the longest prefix. `respond(status, body, headers)`
+and `page(text)` build the common behaviours.
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ class SiteHandler(BaseHTTPRequestHandler):
         self._status = None
         route = urlsplit(self.path).path
         try:
-            behaviour = self.server.behaviours.get(route)
+            behaviour = self.server.behaviour_for(route)
             if behaviour is None or not behaviour(self):
                 self.serve_file()
         finally:
@@ -139,12 +142,34 @@ class SiteHTTPServer(ThreadingHTTPServer):
         self.requests: list[LoggedRequest] = []
         self._lock = threading.Lock()
 
+    def behaviour_for(self, route: str) -> Behaviour | None:
+        """The behaviour for a path: an exact key, else the longest matching "prefix*" key."""
+        if route in self.behaviours:
+            return self.behaviours[route]
+        prefixes = [k for k in self.behaviours if k.endswith("*") and route.startswith(k[:-1])]
+        return self.behaviours[max(prefixes, key=len)] if prefixes else None
+
     def log(self, handler: SiteHandler, status: int | None) -> None:
         entry = LoggedRequest(
             handler.command, handler.path, dict(handler.headers.items()), time.monotonic(), status
         )
         with self._lock:
             self.requests.append(entry)
+
+
+def respond(status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> Behaviour:
+    """A behaviour answering every request with this status, body and headers."""
+
+    def behaviour(handler: SiteHandler) -> bool:
+        handler.send_body(status, body, headers)
+        return True
+
+    return behaviour
+
+
+def page(text: str, status: int = 200) -> Behaviour:
+    """A behaviour serving `text` (UTF-8 HTML) instead of the file."""
+    return respond(status, text.encode("utf-8"))
 
 
 class SiteServer:
