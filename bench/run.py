@@ -494,7 +494,7 @@ def incremental_section(ctx: Context) -> Section:
         Figure("crawl time (Scrapy elapsed)", [r.elapsed_s for r in runs], "s"),
     ]
     items = [int(r.stats.get("item_scraped_count", 0)) for r in runs]
-    s.notes.append(f"Items (articles) yielded by the measured runs: {items}.")
+    s.notes.append(f"Items yielded by the measured runs (listing pages and articles): {items}.")
     return s
 
 
@@ -650,7 +650,7 @@ def prepare(ctx: Context) -> int:
         f"({'reused' if site.reused else f'generated in {site.seconds:.0f} s'})"
     )
     db, how, took = build_query_archive(cfg)
-    ctx.log(f"[bench] query archive: {db} ({how}" + (f", {took:.0f} s)" if took else ")"))
+    ctx.log(f"[bench] query archive: {db} ({how})")
     return 0
 
 

@@ -93,6 +93,7 @@ http {{
     fastcgi_temp_path {work}/fastcgi;
     uwsgi_temp_path {work}/uwsgi;
     scgi_temp_path {work}/scgi;
+    {conditional}
     server {{
         listen 127.0.0.1:{port};
         root {root};
@@ -145,19 +146,30 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 15.0) -> None
 
 
 def start_server(
-    root: Path, *, prefer: str = "nginx", install: bool = True, workers: int = 1
+    root: Path,
+    *,
+    prefer: str = "nginx",
+    install: bool = True,
+    workers: int = 1,
+    conditional: bool = True,
 ) -> StaticServer:
-    """Serve `root` on 127.0.0.1 (a free port): nginx when possible, else the Python server."""
+    """Serve `root` on 127.0.0.1 (a free port): nginx when possible, else the Python server.
+
+    `conditional=False` makes a server that ignores If-None-Match / If-Modified-Since (sends
+    no ETag, answers 200 with the full body), as many CMSs do: a refresh then re-downloads
+    every page, which is what shows that unchanged content adds no snapshot bytes.
+    """
     root = Path(root).resolve()
     note = ""
     if prefer == "nginx":
         nginx, note = find_tool("nginx", "nginx-light", install)
         if nginx:
-            return _start_nginx(nginx, root, note, workers)
+            return _start_nginx(nginx, root, note, workers, conditional)
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="ehz-bench-srv-"))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.server", "--root", str(root), "--port", str(port)],
+        [sys.executable, "-m", "bench.server", "--root", str(root), "--port", str(port)]
+        + ([] if conditional else ["--no-conditional"]),
         cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.DEVNULL,
         stderr=(workdir / "server.log").open("wb"),
@@ -168,14 +180,23 @@ def start_server(
     return StaticServer(url, "Python asyncio static server (fallback)", why, proc, workdir)
 
 
-def _start_nginx(nginx: str, root: Path, note: str, workers: int) -> StaticServer:
+def _start_nginx(
+    nginx: str, root: Path, note: str, workers: int, conditional: bool = True
+) -> StaticServer:
     for _ in range(5):
         port = free_port()
         workdir = Path(tempfile.mkdtemp(prefix="ehz-bench-nginx-"))
         conf = workdir / "nginx.conf"
         user = "user root root;" if os.geteuid() == 0 else ""
         conf.write_text(
-            NGINX_CONF.format(workers=workers, work=workdir, user=user, port=port, root=root)
+            NGINX_CONF.format(
+                workers=workers,
+                work=workdir,
+                user=user,
+                port=port,
+                root=root,
+                conditional="" if conditional else "etag off;\n    if_modified_since off;",
+            )
         )
         proc = subprocess.Popen(
             [nginx, "-p", str(workdir), "-c", str(conf), "-e", str(workdir / "error.log")],
@@ -313,7 +334,10 @@ _TYPES = {
 
 
 async def _serve_client(
-    root: Path, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    root: Path,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    conditional: bool = True,
 ) -> None:
     try:
         while True:
@@ -322,14 +346,14 @@ async def _serve_client(
             method, target = line.split(" ")[:2]
             path = target.split("?", 1)[0].lstrip("/") or "index.html"
             file = (root / path).resolve()
-            inm = re.search(rb"(?i)\r\nif-none-match:\s*([^\r]+)", head)
+            inm = conditional and re.search(rb"(?i)\r\nif-none-match:\s*([^\r]+)", head)
             if root not in file.parents or not file.is_file():
                 body, status, extra = b"Not Found", "404 Not Found", ""
             else:
                 st = file.stat()
                 etag = f'"{st.st_mtime_ns:x}-{st.st_size:x}"'
                 lm = email.utils.formatdate(st.st_mtime, usegmt=True)
-                extra = f"ETag: {etag}\r\nLast-Modified: {lm}\r\n"
+                extra = f"ETag: {etag}\r\nLast-Modified: {lm}\r\n" if conditional else ""
                 ctype = _TYPES.get(file.suffix, "application/octet-stream")
                 extra += f"Content-Type: {ctype}\r\n"
                 if inm and inm.group(1).decode().strip() == etag:
@@ -349,13 +373,13 @@ async def _serve_client(
         writer.close()
 
 
-def serve_forever(root: Path, port: int) -> None:
+def serve_forever(root: Path, port: int, conditional: bool = True) -> None:
     """Run the fallback static server until killed."""
     root = Path(root).resolve()
 
     async def main() -> None:
         server = await asyncio.start_server(
-            lambda r, w: _serve_client(root, r, w), "127.0.0.1", port, backlog=1024
+            lambda r, w: _serve_client(root, r, w, conditional), "127.0.0.1", port, backlog=1024
         )
         async with server:
             await server.serve_forever()
@@ -369,5 +393,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve a folder on 127.0.0.1 (bench fallback).")
     parser.add_argument("--root", required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--no-conditional", action="store_true", help="no ETag, never 304")
     args = parser.parse_args()
-    serve_forever(Path(args.root), args.port)
+    serve_forever(Path(args.root), args.port, conditional=not args.no_conditional)
