@@ -278,7 +278,7 @@ def crawl_section(ctx: Context) -> Section:
         + " MB."
     )
     if statistics.median(ratio) < 0.85 and cfg.mode != "smoke":
-        _why_slow(ctx, s, min(1000, len(site.urls)))
+        _why_slow(ctx, s, min(600, len(site.urls)))
     for c in full:
         extra = {
             k: v
@@ -320,20 +320,24 @@ def _why_slow(ctx: Context, s: Section, pages: int) -> None:
         max_pages=pages,
         concurrency=ctx.cfg.concurrency,
     )
-    rows = [
-        [f"`{r.function}`", fmt(r.calls), f"{r.cumulative_s:.2f}", f"{r.self_s:.2f}"]
-        for r in own[:8]
-    ]
-    rows += [["...", "", "", ""]]
-    rows += [
-        [f"`{r.function}` (by self time)", fmt(r.calls), f"{r.cumulative_s:.2f}", f"{r.self_s:.2f}"]
-        for r in by_self[:6]
-    ]
+
+    def row(r, label: str = "") -> list[str]:
+        share = f"{100 * r.cumulative_s / wall:.0f}%"
+        return [
+            f"`{r.function}`{label}",
+            fmt(r.calls),
+            f"{r.cumulative_s:.2f}",
+            share,
+            f"{r.self_s:.2f}",
+        ]
+
+    rows = [row(r) for r in own[:8]] + [["...", "", "", "", ""]]
+    rows += [row(r, " (by self time)") for r in by_self[:6]]
     s.text.append(
         f"**Why (b) is slower**: `scrapy crawl site` under cProfile for its first {pages:,} "
         f"responses ({wall:.1f} s wall, profiler overhead included). The project's functions by "
         "cumulative time, then the hottest functions by self time:\n\n"
-        + table(["function", "calls", "cumulative s", "self s"], rows)
+        + table(["function", "calls", "cumulative s", "% of wall", "self s"], rows)
     )
 
 
