@@ -172,7 +172,10 @@ def _build_query_archive(path: Path, n: int, seed: int) -> tuple[str, float]:
     from bench.sitegen import source_hash
 
     marker = path.with_suffix(".done")
-    key = f"{n}:{seed}:{source_hash()}"
+    import importlib.util
+
+    builder = "archive-bench" if importlib.util.find_spec("bench.bench_archive") else "sitegen"
+    key = f"{n}:{seed}:{source_hash()}:{builder}"
     if path.exists() and marker.exists() and marker.read_text().startswith(key + "\n"):
         how, took = marker.read_text().split("\n")[1:3]
         return f"{how} in {float(took):.0f} s (reused from an earlier run)", 0.0
@@ -213,6 +216,36 @@ def _build_with_writer(path: Path, n: int, seed: int) -> str:
     finally:
         writer.close()
     return "`bench.sitegen.iter_records` stored with `ArchiveWriter.store_reextracted`"
+
+
+def query_mix(db: Path, count: int, articles: int) -> tuple[list[tuple[str, dict]], str]:
+    """(query, filters) pairs and where they come from.
+
+    The archive branch's `bench.bench_archive.query_mix` when there (it matches the corpus its
+    builder writes, and adds date and section filters), else `pick_queries` below.
+    """
+    try:
+        from bench.bench_archive import query_mix as archive_mix
+    except ImportError:
+        archive_mix = None
+    if archive_mix is not None and _built_by_archive_bench(db):
+        mix = [(q, filters) for _group, q, filters in archive_mix(count, articles)]
+        return (
+            mix,
+            "`bench.bench_archive.query_mix` (words rare to common, two words, phrases, "
+            "prefixes; some with date or section filters)",
+        )
+    picked = [(q, {}) for q in pick_queries(db, count)]
+    return (
+        picked,
+        "the archive's own vocabulary (`pick_queries`: single words from the most "
+        "common to rare, two-word AND, quoted phrases, prefixes)",
+    )
+
+
+def _built_by_archive_bench(db: Path) -> bool:
+    marker = db.with_suffix(".done")
+    return marker.exists() and "bench.bench_archive" in marker.read_text()
 
 
 def pick_queries(db: Path, count: int, seed: int = 7) -> list[str]:
@@ -260,25 +293,25 @@ def query_figures(ctx) -> Section:
     cfg = ctx.cfg
     db, how, _ = build_query_archive(cfg)
     articles = _q(db, "SELECT count(*) FROM articles")[0]
-    queries = pick_queries(db, cfg.queries)
+    mix, mix_how = query_mix(db, cfg.queries, articles)
+    queries = [q for q, _ in mix]
     s = Section(f"Queries: a {articles:,}-article synthetic archive")
     s.text.append(
-        f"Archive built by {how}"
-        + f"; {db.stat().st_size / 2**20:.0f} MiB. {len(queries)} queries (single words from the "
-        "most common to rare, two-word AND, quoted phrases, prefixes), ranked (bm25) with "
-        "snippets, limit 20, through `ehz_scraper.storage.search.search` (what `ehz search` "
-        "runs), each query timed once per repeat."
+        f"Archive built by {how}; {db.stat().st_size / 2**20:.0f} MiB. {len(queries)} queries "
+        f"from {mix_how}, ranked (bm25) with snippets, limit 20, through "
+        "`ehz_scraper.storage.search.search` (what `ehz search` runs), each query timed once "
+        "per repeat after 5 warm-up queries."
     )
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     p50s, p95s, worst = [], [], []
     try:
-        for q in queries[:5]:  # warm the page cache as a researcher's second query would
-            search(conn, q, limit=20)
+        for q, filters in mix[:5]:  # warm the page cache as a researcher's second query would
+            search(conn, q, limit=20, **filters)
         for _ in range(cfg.repeats):
             times = []
-            for q in queries:
+            for q, filters in mix:
                 started = time.perf_counter()
-                search(conn, q, limit=20)
+                search(conn, q, limit=20, **filters)
                 times.append((time.perf_counter() - started) * 1000)
             times_sorted = sorted(times)
             p50s.append(statistics.median(times))
