@@ -291,6 +291,29 @@ def crawl_section(ctx: Context) -> Section:
     return s
 
 
+def _fixture_pages_speed() -> str:
+    """ehz vs trafilatura on the hand-made fixture pages, by the extract branch's own bench."""
+    try:
+        import trafilatura
+
+        from bench import bench_extract as be  # the extract branch's bench/bench_extract.py
+
+        pages = [be.Page(url=p.url, body=be._pad(p.body)) for p in be._pages()]
+        from ehz_scraper.extraction import extract_article
+
+        ehz_ms = be._time(lambda p: extract_article([p]), pages, 5)
+        texts = [p.body.decode("utf-8", "replace") for p in pages]
+        traf_ms = be._time(lambda t: trafilatura.bare_extraction(t, with_metadata=True), texts, 2)
+    except Exception as exc:  # another branch's script: report, never stop the run
+        return f"Fixture pages (`bench/bench_extract.py`) not measured: {type(exc).__name__}: {exc}"
+    e, t = statistics.median(ehz_ms), statistics.median(traf_ms)
+    return (
+        f"The extract branch's own check (`bench/bench_extract.py`: its {len(pages)} hand-made "
+        f"fixture pages padded to real size, median of 5 runs per page): ehz {e:.2f} ms/page, "
+        f"trafilatura {t:.1f} ms/page, {t / e:.0f}x."
+    )
+
+
 def _articles_in(db: Path) -> int | str:
     import sqlite3
 
@@ -366,8 +389,11 @@ def extraction_section(ctx: Context) -> Section:
                 f"{fmt(min(r.ms_p95))} / **{fmt(statistics.median(r.ms_p95))}** / "
                 f"{fmt(max(r.ms_p95))}",
             ]
-            + [f"{r.accuracy(f):.1f}%" for f in FIELDS]
-            + [f"{r.para_f1:.1f}%"]
+            + (
+                [f"{r.accuracy(f):.1f}%" for f in FIELDS] + [f"{r.para_f1:.1f}%"]
+                if r.pages
+                else ["-"] * (len(FIELDS) + 1)
+            )
         )
     s.text.append(
         table(
@@ -424,6 +450,9 @@ def extraction_section(ctx: Context) -> Section:
         )
         if miss:
             s.notes.append(f"First whole-record miss: {miss}")
+    fixture = _fixture_pages_speed() if cfg.mode != "smoke" else ""
+    if fixture:
+        s.notes.append(fixture)
     for r in results:
         if r.errors and r.name != "ehz":
             s.notes.append(f"{r.name} raised on {r.errors} pages, e.g. {r.error_example}")
