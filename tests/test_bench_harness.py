@@ -5,6 +5,7 @@ Not a timed test: it checks that `python -m bench.run --smoke` works, not how fa
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import re
@@ -75,6 +76,9 @@ def smoke_report(tmp_path_factory) -> str:
             "bench.run",
             "--smoke",
             "--no-install",
+            # The same server on every machine (nginx may or may not be installed).
+            "--server",
+            "python",
             "--workdir",
             str(work),
             "--out",
@@ -105,6 +109,7 @@ def test_section_was_measured(smoke_report: str, section: str) -> None:
 
 def test_setup_names_machine_and_mode(smoke_report: str) -> None:
     assert "| mode | smoke: 120 articles" in smoke_report
+    assert "Served by **Python asyncio static server (fallback)**" in smoke_report
     assert "| machine |" in smoke_report
     assert "**Not the full run**" in smoke_report
 
@@ -150,7 +155,7 @@ def test_goal_verdicts() -> None:
 def test_python_fallback_server_serves_the_site_byte_exact(tmp_path: Path) -> None:
     import urllib.request
 
-    from bench.server import measure_throughput, start_server
+    from bench.server import _py_load, measure_throughput, start_server
 
     site = generate_site(tmp_path / "site", 12, seed=3)
     page = site.urls[1]
@@ -168,3 +173,6 @@ def test_python_fallback_server_serves_the_site_byte_exact(tmp_path: Path) -> No
             assert exc.code == 304
         load = measure_throughput(srv.url, site.urls[1:], seconds=0.5, install=False)
         assert load.errors == 0 and load.requests > 0
+        # The Python load generator (what runs where wrk is missing).
+        py = asyncio.run(_py_load(srv.url, site.urls[1:], 0.5, 4))
+        assert py.errors == 0 and py.requests > 0 and py.tool.startswith("Python asyncio")
