@@ -316,15 +316,16 @@ def query_figures(ctx) -> Section:
             times_sorted = sorted(times)
             p50s.append(statistics.median(times))
             p95s.append(times_sorted[min(len(times) - 1, round(0.95 * (len(times) - 1)))])
-            worst.append(max(zip(times, queries, strict=True)))
+            worst = sorted(zip(times, queries, strict=True), reverse=True)[:5]
     finally:
         conn.close()
     s.figures += [
         Figure("search p50", p50s, "ms"),
         Figure("search p95", p95s, "ms", Goal(50, False, "< 50 ms", strict=True)),
     ]
-    slowest = max(worst)
-    s.notes.append(f"Slowest query: `{slowest[1]}` ({slowest[0]:.1f} ms).")
+    s.notes.append(
+        "Slowest queries (last repeat): " + ", ".join(f"`{q}` {ms:.1f} ms" for ms, q in worst) + "."
+    )
     # The command itself, start-up included, for a feel of what a researcher waits.
     try:
         cli = [ehz("search", q, "--db", str(db), "--limit", "20")[1] * 1000 for q in queries[:3]]
