@@ -277,6 +277,15 @@ def crawl_section(ctx: Context) -> Section:
         + ", ".join(f"{c.proc.maxrss_mb:.0f}" for c in full)
         + " MB."
     )
+    empty = work / "empty-urls.txt"
+    empty.write_text("")
+    idle = bare_crawl(ctx.server.url, empty, work, "bare-empty", cfg.concurrency)
+    if idle.proc.returncode == 0:
+        s.notes.append(
+            f"Start-up alone (the bare spider with no URLs) costs {idle.proc.cpu_s:.2f} CPU s and "
+            f"{idle.proc.wall_s:.1f} s wall; it is inside the CPU figures above, so they fall "
+            "with the site's size."
+        )
     if statistics.median(ratio) < 0.85 and cfg.mode != "smoke":
         _why_slow(ctx, s, min(600, len(site.urls)))
     for c in full:
