@@ -14,7 +14,6 @@ from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.items import ArticleCapture, ListingPage
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
-from ehz_scraper.storage.snapshots import SnapshotCodec
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,6 @@ class ExtractPipeline:
     def __init__(self, db_path: str) -> None:
         self.db_path = db_path
         self.reader: ArchiveReader | None = None
-        self._codec: SnapshotCodec | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -62,23 +60,13 @@ class ExtractPipeline:
         if self.reader is not None:
             self.reader.close()
 
-    def _stored_body(self, url: str) -> bytes | None:
-        assert self.reader is not None
-        last = self.reader.last_fetch(url)
-        conn = self.reader._db()
-        if last is None or conn is None:
-            return None
-        if self._codec is None:
-            self._codec = SnapshotCodec(conn)
-        return self._codec.read(last["snapshot_hash"])
-
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, ArticleCapture) or item.failure is not None:
             return item
         pages = []
         for fetch in item.pages:
             if fetch.status == 304 and not fetch.body:
-                body = self._stored_body(fetch.url)
+                body = self.reader.last_body(fetch.url)
                 if body is None:
                     return _fail(
                         item, "fetch", f"304 not modified but no stored copy of {fetch.url}"
@@ -146,10 +134,18 @@ _INTERRUPTED_REASONS = {"shutdown"}
 class StorePipeline:
     """Writes captures, failures and listing pages to the archive, and the run row around them."""
 
-    def __init__(self, crawler: Crawler, db_path: str, batch_size: int, drift_share: float) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        db_path: str,
+        batch_size: int,
+        drift_share: float,
+        batch_seconds: float | None = None,
+    ) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
         self.drift_share = drift_share
         self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
@@ -163,12 +159,15 @@ class StorePipeline:
             settings.get("EHZ_DB") or DEFAULT_DB,
             settings.getint("EHZ_BATCH_SIZE", 50),
             settings.getfloat("EHZ_DRIFT_FALLBACK_SHARE", 0.2),
+            settings.getfloat("EHZ_BATCH_SECONDS", 2.0),
         )
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def open_spider(self, spider: Spider) -> None:
-        self.writer = ArchiveWriter(self.db_path, batch_size=self.batch_size)
+        self.writer = ArchiveWriter(
+            self.db_path, batch_size=self.batch_size, max_batch_seconds=self.batch_seconds
+        )
         arguments = dict(getattr(spider, "ehz_arguments", None) or _spider_args(spider))
         self.run_id = self.writer.start_run(spider.name, arguments)
         spider.ehz_run_id = self.run_id

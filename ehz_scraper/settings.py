@@ -9,6 +9,7 @@ NEWSPIDER_MODULE = "ehz_scraper.spiders"
 # --- Archive -------------------------------------------------------------------------
 EHZ_DB = "archive/ehangzhou.db"
 EHZ_BATCH_SIZE = 50  # articles per committed transaction (each article is all-or-nothing)
+EHZ_BATCH_SECONDS = 2.0  # ... or fewer, when the batch has been open this long
 EHZ_DRIFT_FALLBACK_SHARE = 0.2  # more fallback extractions than this share: run `degraded`
 
 ITEM_PIPELINES = {

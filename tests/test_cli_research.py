@@ -252,3 +252,31 @@ def test_missing_archive_is_a_one_line_error(tmp_path, args):
     assert result.exit_code == 1
     assert result.stderr == f"Error: no archive at {db} (run a crawl first, or pass --db)\n"
     assert not db.exists()
+
+
+def test_warc_export_of_a_304_refetch_is_a_revisit(tmp_path):
+    from dataclasses import replace
+
+    db = tmp_path / "a.db"
+    build_archive(db, capture("09_info_date_time"))
+    again = capture("09_info_date_time", fetched_at=T1)
+    again.pages[0] = replace(again.pages[0], status=304, body=b"")
+    build_archive(db, again)
+    out = tmp_path / "a.warc"
+    assert ehz(db, "export", "--format", "warc", "-o", str(out)).exit_code == 0
+    warcio = Path(sys.executable).parent / "warcio"
+    subprocess.run([warcio, "check", out], check=True, capture_output=True)
+    index = subprocess.run(
+        [warcio, "index", "-f", "warc-type,http:status,warc-profile,warc-payload-digest", out],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first, second = (json.loads(line) for line in index.stdout.splitlines())
+    assert (first["warc-type"], first["http:status"]) == ("response", "200")
+    assert (second["warc-type"], second["http:status"], second["warc-profile"]) == (
+        "revisit",
+        "304",
+        "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+    )
+    assert second["warc-payload-digest"] == first["warc-payload-digest"]

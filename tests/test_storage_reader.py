@@ -60,3 +60,24 @@ def test_uncommitted_batch_is_not_visible_to_the_reader(tmp_path):
     run.close()
     with ArchiveReader(db) as reader:
         assert reader.known_article_ids() == {266285}
+
+
+def test_last_body_is_the_newest_stored_bytes(tmp_path):
+    from capture_fixtures import case_files
+
+    db = tmp_path / "a.db"
+    build_archive(db, capture("01_three_page_towns"))
+    files = case_files("01_three_page_towns")
+    with ArchiveReader(db) as reader:
+        assert reader.last_body(TOWNS_URL) == files[0].read_bytes()
+        assert reader.last_body(TOWNS_URL.replace(".htm", "_3.htm")) == files[2].read_bytes()
+        assert reader.last_body(MISSING_URL) is None
+
+
+def test_a_batch_open_longer_than_ehz_batch_seconds_is_committed(tmp_path):
+    db = tmp_path / "a.db"
+    run = PipelineRun(db, EHZ_BATCH_SIZE=100, EHZ_BATCH_SECONDS=0)
+    run.feed(capture("01_three_page_towns"))
+    with ArchiveReader(db) as reader:
+        assert reader.known_article_ids() == {266285}
+    run.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -65,12 +66,17 @@ class ArchiveWriter:
     one transaction per article); a crash loses at most the uncommitted batch.
     """
 
-    def __init__(self, path: str | Path, *, batch_size: int = 1) -> None:
+    def __init__(
+        self, path: str | Path, *, batch_size: int = 1, max_batch_seconds: float | None = None
+    ) -> None:
         self.path = Path(path)
         self.db = open_archive(self.path)
         self.conn = self.db.conn
         self.codec = SnapshotCodec(self.conn)
         self.batch_size = max(1, int(batch_size))
+        # A slow crawl must not hold the write lock (and risk its articles) for minutes.
+        self.max_batch_seconds = max_batch_seconds
+        self._batch_started = 0.0
         self.run_id: int | None = None
         self.counts: Counter[str] = Counter()
         self._pending = 0
@@ -84,6 +90,7 @@ class ArchiveWriter:
         if not self._in_batch:
             self.conn.execute("BEGIN IMMEDIATE")
             self._in_batch = True
+            self._batch_started = time.monotonic()
         self.conn.execute("SAVEPOINT item")
         try:
             yield
@@ -93,7 +100,11 @@ class ArchiveWriter:
             raise
         self.conn.execute("RELEASE item")
         self._pending += 1
-        if self._pending >= self.batch_size:
+        too_old = (
+            self.max_batch_seconds is not None
+            and time.monotonic() - self._batch_started >= self.max_batch_seconds
+        )
+        if self._pending >= self.batch_size or too_old:
             self.commit()
 
     def commit(self) -> None:

@@ -190,6 +190,7 @@ def configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL is durable at each checkpoint
+    conn.execute("PRAGMA cache_size = -32000")  # 32 MB: FTS segment merges and search reuse pages
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ehz_scraper.errors import BadArgument
 
 SNIPPET_TOKENS = 16
 RANK = "bm25(articles_fts, 10.0, 1.0)"  # the same weights as the table's configured rank
+MAX_WORKERS = 4
+# Below this many articles one query is faster than starting threads and connections.
+SHARD_MIN_ARTICLES = 20_000
 
 
 @dataclass(frozen=True)
@@ -32,16 +37,29 @@ def search(
     until: str | None = None,
     section: str | None = None,
     limit: int = 20,
+    workers: int | None = None,
 ) -> list[Hit]:
     """The best `limit` articles for FTS5 `query`, best first; raises BadArgument on bad syntax.
 
     Ranking is bm25 with a title hit weighted as ten body hits, ordered by SQLite's top-n
-    sorter (`ORDER BY bm25(...) LIMIT n`, which keeps only n rows, unlike FTS5's own
-    `ORDER BY rank`, which sorts every match); snippet() runs only for the rows returned.
+    sorter (`ORDER BY bm25(...) LIMIT n` keeps only n rows; FTS5's own `ORDER BY rank`
+    sorts every match). A word in most articles still costs a bm25 call per match, so on a
+    large archive the ranking runs on `workers` threads (default: the CPU count, at most 4),
+    each over one range of article ids with its own connection: FTS5's bm25 takes its
+    statistics from the whole index whatever the rowid range, so the merged top n is exactly
+    the single query's. snippet() runs only for the rows returned.
     """
     if not query.strip():
         raise BadArgument("empty search query")
-    filters, params = [], {"q": query, "limit": int(limit)}
+    try:
+        return _search(conn, query, since, until, section, int(limit), workers)
+    except sqlite3.OperationalError as exc:
+        hint = " (put words with punctuation in double quotes)" if "syntax" in str(exc) else ""
+        raise BadArgument(f"bad search query {query!r}: {exc}{hint}") from None
+
+
+def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
+    filters, params = [], {"q": query, "limit": limit}
     if since or until:
         # Article ids grow with time, so the dates map to an id range FTS5 can skip to
         # (rowid bounds cut the doclist scan); the exact date check follows in the join.
@@ -50,10 +68,10 @@ def search(
             " WHERE date >= ? AND substr(date, 1, 10) <= ?",
             [since or "", until or "9999"],
         ).fetchone()
-        if lo is None:
-            return []
-        filters += ["f.rowid >= :lo", "f.rowid <= :hi"]
-        params.update(lo=lo, hi=hi)
+    else:
+        lo, hi = conn.execute("SELECT min(article_id), max(article_id) FROM articles").fetchone()
+    if lo is None:
+        return []
     if since:
         filters.append("a.date >= :since")
         params["since"] = since
@@ -64,46 +82,78 @@ def search(
     if section:
         filters.append("a.section = :section COLLATE NOCASE")
         params["section"] = section
-    try:
-        if filters:
-            ranked = conn.execute(
-                f"SELECT f.rowid, {RANK} AS score FROM articles_fts f"
-                " CROSS JOIN articles a INDEXED BY articles_filter"
-                " ON a.article_id = f.rowid WHERE articles_fts MATCH :q AND "
-                + " AND ".join(filters)
-                + " ORDER BY score LIMIT :limit",
-                params,
-            ).fetchall()
-        else:
-            ranked = conn.execute(
-                f"SELECT rowid, {RANK} AS score FROM articles_fts WHERE articles_fts MATCH :q"
-                " ORDER BY score LIMIT :limit",
-                params,
-            ).fetchall()
-        if not ranked:
-            return []
-        ids = [row[0] for row in ranked]
-        marks = ",".join("?" * len(ids))
-        snippets = dict(
-            conn.execute(
-                "SELECT rowid, snippet(articles_fts, -1, '**', '**', '…', ?) FROM articles_fts"
-                f" WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-                [SNIPPET_TOKENS, query, *ids],
-            ).fetchall()
+    if filters:
+        # CROSS JOIN keeps FTS5 as the outer loop; the covering index answers each match's
+        # date and section without reading the (wide) article row.
+        sql = (
+            f"SELECT f.rowid, {RANK} AS score FROM articles_fts f"
+            " CROSS JOIN articles a INDEXED BY articles_filter ON a.article_id = f.rowid"
+            " WHERE articles_fts MATCH :q AND f.rowid BETWEEN :lo AND :hi AND "
+            + " AND ".join(filters)
+            + " ORDER BY score, f.rowid LIMIT :limit"
         )
-        rows = {
-            row[0]: row
-            for row in conn.execute(
-                f"SELECT article_id, title, date, section, url FROM articles"
-                f" WHERE article_id IN ({marks})",
-                ids,
-            )
-        }
-    except sqlite3.OperationalError as exc:
-        hint = " (put words with punctuation in double quotes)" if "syntax" in str(exc) else ""
-        raise BadArgument(f"bad search query {query!r}: {exc}{hint}") from None
+    else:
+        sql = (
+            f"SELECT rowid, {RANK} AS score FROM articles_fts WHERE articles_fts MATCH :q"
+            " AND rowid BETWEEN :lo AND :hi ORDER BY score, rowid LIMIT :limit"
+        )
+    ranges = _shards(conn, lo, hi, workers)
+    if len(ranges) == 1:
+        ranked = conn.execute(sql, {**params, "lo": lo, "hi": hi}).fetchall()
+    else:
+        ranked = _ranked_in_parallel(conn, sql, params, ranges)
+    ranked = sorted(ranked, key=lambda row: (row[1], row[0]))[:limit]
+    if not ranked:
+        return []
+    ids = [row[0] for row in ranked]
+    marks = ",".join("?" * len(ids))
+    snippets = dict(
+        conn.execute(
+            "SELECT rowid, snippet(articles_fts, -1, '**', '**', '…', ?) FROM articles_fts"
+            f" WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+            [SNIPPET_TOKENS, query, *ids],
+        ).fetchall()
+    )
+    rows = {
+        row[0]: row
+        for row in conn.execute(
+            "SELECT article_id, title, date, section, url FROM articles"
+            f" WHERE article_id IN ({marks})",
+            ids,
+        )
+    }
     return [
         Hit(*rows[aid], rank=rank, snippet=snippets.get(aid, "").replace("\n", " "))
         for aid, rank in ranked
         if aid in rows
     ]
+
+
+def _db_file(conn: sqlite3.Connection) -> str | None:
+    for _, name, path in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return path or None
+    return None
+
+
+def _shards(conn, lo: int, hi: int, workers: int | None) -> list[tuple[int, int]]:
+    count = workers if workers is not None else min(MAX_WORKERS, os.cpu_count() or 1)
+    if count <= 1 or hi - lo < SHARD_MIN_ARTICLES or _db_file(conn) is None:
+        return [(lo, hi)]
+    step = (hi - lo + count) // count
+    return [(start, min(start + step - 1, hi)) for start in range(lo, hi + 1, step)]
+
+
+def _ranked_in_parallel(conn, sql: str, params: dict, ranges) -> list[tuple[int, float]]:
+    path = _db_file(conn)
+
+    def one(bounds: tuple[int, int]) -> list[tuple[int, float]]:
+        # sqlite3 releases the GIL while a statement runs, so the shards rank concurrently.
+        shard = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return shard.execute(sql, {**params, "lo": bounds[0], "hi": bounds[1]}).fetchall()
+        finally:
+            shard.close()
+
+    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+        return [row for part in pool.map(one, ranges) for row in part]

@@ -1,0 +1,90 @@
+"""The pipelines inside a real `scrapy runspider` process: run row, counts, Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+SPIDER = ROOT / "tests" / "fixtures" / "spiders" / "capture_spider.py"
+SCRAPY = Path(sys.executable).parent / "scrapy"
+
+
+def crawl(db: Path, *args: str, **popen) -> subprocess.Popen:
+    return subprocess.Popen(
+        [SCRAPY, "runspider", str(SPIDER), "-s", f"EHZ_DB={db}", "-s", "LOG_LEVEL=INFO", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **popen,
+    )
+
+
+def runs(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(
+            "SELECT id, spider, arguments, status, close_reason, listing_pages, articles_new,"
+            " articles_incomplete, articles_failed FROM runs"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_finished_crawl_records_its_run(tmp_path):
+    db = tmp_path / "a.db"
+    proc = crawl(db, "-a", "cases=01_three_page_towns,22_page_not_found,31_page_2_soft_404")
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    assert runs(db) == [
+        (
+            1,
+            "captures",
+            '{"cases": ["01_three_page_towns", "22_page_not_found", "31_page_2_soft_404"],'
+            ' "hang": false}',
+            "finished",
+            "finished",
+            1,
+            2,
+            1,
+            1,
+        )
+    ]
+    assert (
+        "run 1 finished: 1 listing pages, 2 new, 0 changed, 0 unchanged, 1 incomplete,"
+        " 1 failed, 0 fallback extractions" in out
+    )
+
+
+def test_ctrl_c_marks_the_run_interrupted_and_keeps_what_was_stored(tmp_path):
+    db = tmp_path / "a.db"
+    ready = tmp_path / "ready"
+    env = {**os.environ, "EHZ_TEST_READY": str(ready)}
+    proc = crawl(db, "-a", "cases=01_three_page_towns", "-a", "hang=1", env=env)
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert runs(db) == [
+        (
+            1,
+            "captures",
+            '{"cases": ["01_three_page_towns"], "hang": true}',
+            "interrupted",
+            "shutdown",
+            1,
+            1,
+            0,
+            0,
+        )
+    ], out
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT article_id FROM articles").fetchall() == [(266285,)]
