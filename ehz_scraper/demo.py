@@ -1,4 +1,4 @@
-"""The offline demo: crawl the fixture site on 127.0.0.1 into archive/demo.db, print ehz stats."""
+"""The offline demo: crawl the fixture site on 127.0.0.1 into archive/demo.db, print ehz stats.
 
     python -m ehz_scraper.demo [--db archive/demo.db] [--keep]
 
@@ -37,8 +37,12 @@ def serve(directory: Path) -> ThreadingHTTPServer:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ehz_scraper.demo", description=__doc__)
     parser.add_argument("--db", default="archive/demo.db", help="archive file to crawl into")
-    parser.add_argument("--keep", action="store_true", help="keep an existing demo archive "
-                        "(a second run shows the incremental stop: nothing new, 3 requests)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep an existing demo archive "
+        "(a second run shows the incremental stop: nothing new, 3 requests)",
+    )
     opts = parser.parse_args(argv)
     if not (SITE_DIR / "index.html").is_file():
         print(f"error: the fixture site is missing: {SITE_DIR}", file=sys.stderr)
@@ -54,9 +58,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Serving the fixture site at {base_url}")
         print(f"scrapy crawl latest -a base_url={base_url} -s EHZ_DB={db}")
         crawl = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "latest", "-a", f"base_url={base_url}",
-             "-s", f"EHZ_DB={db}", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-             "-s", "LOG_LEVEL=WARNING"],
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "latest",
+                "-a",
+                f"base_url={base_url}",
+                "-s",
+                f"EHZ_DB={db}",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=False",
+                "-s",
+                "LOG_LEVEL=WARNING",
+            ],
             cwd=ROOT,
         )
     finally:

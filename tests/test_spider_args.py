@@ -126,3 +126,30 @@ def test_article_urls_are_canonical_page_one_urls():
 def test_bad_argument_is_a_named_error():
     with pytest.raises(BadArgument, match=r"^argument 'max_pages': "):
         parse_args(WalkArgs, {"max_pages": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("given", "base_url", "mirror"),
+    [
+        ("http://127.0.0.1:8765", "http://127.0.0.1:8765/", "http://127.0.0.1:8765/"),
+        (
+            "http://127.0.0.1:8765/copy",
+            "http://127.0.0.1:8765/copy/",
+            "http://127.0.0.1:8765/copy/",
+        ),
+        (
+            "http://127.0.0.1:8765/index.htm",
+            "http://127.0.0.1:8765/index.htm",
+            "http://127.0.0.1:8765/",
+        ),
+        (
+            "http://127.0.0.1:8765/copy/index.html",
+            "http://127.0.0.1:8765/copy/index.html",
+            "http://127.0.0.1:8765/copy/",
+        ),
+        ("https://www.ehangzhou.gov.cn/index.htm", "https://www.ehangzhou.gov.cn/index.htm", None),
+    ],
+)
+def test_base_url_may_name_the_home_page_file(given, base_url, mirror):
+    args = parse_args(WalkArgs, {"base_url": given})
+    assert (args.base_url, args.mirror) == (base_url, mirror)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.archive_db import article_rows, needs_archive, open_failure_urls
+from tests.support.archive_db import article_rows, open_failure_urls
 from tests.support.crawling import article, crawl, page_paths
 from tests.support.site_server import SiteServer
 
@@ -49,7 +49,6 @@ def test_article_reads_a_urls_file(server, tmp_path):
     assert len(result.articles[292700]["pages"]) == 2
 
 
-@needs_archive
 def test_article_archives_articles_and_records_the_non_article(server, tmp_path):
     db = tmp_path / "a.db"
     url = f"{article(292700)['url']},{article(NOT_FOUND)['url']},{article(WINDOWED)['url']}"

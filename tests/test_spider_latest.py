@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.archive_db import article_rows, needs_archive, open_failure_urls, query
+from tests.support.archive_db import article_rows, open_failure_urls, query
 from tests.support.crawling import MANIFEST, article, crawl, page_paths, section_ids
-from tests.support.site_server import SiteServer
+from tests.support.site_server import SITE_DIR, SiteServer
 
 LATEST_LISTINGS = ["/node_7040.htm", "/node_7040_2.htm", "/node_7040_3.htm"]
 NOT_FOUND = 292854  # listed in Latest, a "page not found" page served with status 200
@@ -121,7 +121,6 @@ def test_no_request_leaves_loopback(first_run):
     assert len(result.requested) == len(paths) == result.stats["downloader/request_count"]
 
 
-@needs_archive
 def test_latest_archives_articles_and_records_the_non_article(first_run):
     _server, db, _result, _paths = first_run
     rows = article_rows(db)
@@ -142,7 +141,6 @@ def test_latest_archives_articles_and_records_the_non_article(first_run):
     assert article(MISSING_PAGE)["page_urls"][2] in failures
 
 
-@needs_archive
 def test_second_run_with_nothing_new_makes_three_requests(first_run, tmp_path):
     server, db, _result, _paths = first_run
     before = query(db, "SELECT count(*) FROM articles")[0][0]
@@ -173,3 +171,26 @@ def test_listing_page_cap_cuts_a_pager_trap(server, tmp_path):
     assert result.returncode == 0
     assert [(e["page"], e["stop_reason"]) for e in result.listings] == [(1, "listing page cap")]
     assert "listing walk of Latest cut at 1 pages" in result.stderr
+
+
+def test_latest_on_a_copy_served_under_a_path_prefix(tmp_path):
+    # The fixtures folder is the server's root: the site lives under /site/.
+    with SiteServer(SITE_DIR.parent) as server:
+        db = tmp_path / "a.db"
+        result = crawl("latest", server.base_url + "site/", db)
+        paths = server.paths()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert set(result.articles) == section_ids("Latest")
+    assert set(article_rows(db)) == section_ids("Latest") - {NOT_FOUND}
+    assert paths[:3] == ["/robots.txt", "/site/", "/site/node_7040.htm"]
+    assert all(p.startswith("/site/") for p in paths[1:])
+    for article_id, capture in result.articles.items():
+        fetched = [p["url"] for p in capture["pages"]] + [f["url"] for f in capture["failed"]]
+        assert fetched == article(article_id)["page_urls"]
+
+
+def test_latest_from_a_home_page_named_by_its_file(server, tmp_path):
+    result = crawl("latest", server.base_url + "index.html", tmp_path / "a.db", "max_pages=1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert set(result.articles) == set(MANIFEST["sections"]["Latest"]["listing_pages"][0])
+    assert server.paths()[:3] == ["/robots.txt", "/index.html", "/node_7040.htm"]

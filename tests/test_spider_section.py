@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.archive_db import article_rows, needs_archive
+from tests.support.archive_db import article_rows
 from tests.support.crawling import MANIFEST, article, crawl, page_paths, section_ids
 from tests.support.site_server import SiteServer
 
@@ -49,7 +49,6 @@ def test_section_crawls_that_section_only(server, tmp_path, name, section, stops
         )
 
 
-@needs_archive
 def test_section_archives_its_articles(server, tmp_path):
     db = tmp_path / "a.db"
     result = crawl("section", server.base_url, db, "name=Business")

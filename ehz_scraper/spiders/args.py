@@ -51,13 +51,21 @@ class CrawlArgs(BaseModel):
             _ = parts.port
         except ValueError as exc:
             raise ValueError(f"bad port: {exc}") from None
-        path = parts.path if parts.path.endswith("/") else parts.path + "/"
+        path = parts.path or "/"
+        last = path.rsplit("/", 1)[-1]
+        if last and "." not in last:  # a folder given without its slash
+            path += "/"
         return f"{parts.scheme}://{parts.netloc.lower()}{path}"
 
     @property
+    def root_url(self) -> str:
+        """The site's root: base_url, or its folder when base_url names a file (index.htm)."""
+        return self.base_url.rsplit("/", 1)[0] + "/"
+
+    @property
     def mirror(self) -> str | None:
-        """The base URL when crawling a copy of the site, None on the live site."""
-        return None if urlsplit(self.base_url).hostname in SITE_HOSTS else self.base_url
+        """The root of a copy of the site being crawled; None on the live site."""
+        return None if urlsplit(self.base_url).hostname in SITE_HOSTS else self.root_url
 
 
 class WalkArgs(CrawlArgs):

@@ -74,10 +74,10 @@ class EhzSpider(scrapy.Spider):
         self.mirror = self.args.mirror
         host = self.args.base_url.split("/")[2].split(":")[0]
         self.allowed_domains = [host] if self.mirror else ["ehangzhou.gov.cn"]
-        self.seen_ids: set[int] = set()
+        self._seen_ids: set[int] = set()
         self.known_ids: set[int] = set()
         self.not_due: set[str] = set()
-        self.due_ids: set[int] = set()
+        self.due: dict[int, str] = {}  # article id -> page-1 URL, for failures due a retry
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -88,13 +88,20 @@ class EhzSpider(scrapy.Spider):
         spider.max_article_pages = settings.getint("EHZ_MAX_ARTICLE_PAGES", 50)
         spider.known_ids = spider.archive.known_article_ids()
         spider.not_due = spider.archive.failures_not_due()
-        # An archived article with a page whose failure is due again (an incomplete article)
-        # counts as new, so the walk fetches it again. Needs ArchiveReader.failures_due().
-        due = getattr(spider.archive, "failures_due", None)
-        if due is not None:
-            refs = (parse_article_url(url) for url in due())
-            spider.due_ids = {ref.article_id for ref in refs if ref is not None}
+        # Failed URLs due for a retry: their articles count as new (an incomplete article is
+        # fetched again) and a walk retries those its section listed, however deep.
+        refs = (parse_article_url(url) for url in spider.archive.failures_due())
+        spider.due = {ref.article_id: ref.page1_url for ref in refs if ref is not None}
         return spider
+
+    @property
+    def seen_ids(self) -> set[int]:
+        """Article ids this run has requested; kept in the JOBDIR state when there is one,
+        so a resumed backfill does not fetch an article twice."""
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState with -s JOBDIR
+        if state is None:
+            return self._seen_ids
+        return state.setdefault("seen_ids", self._seen_ids)
 
     def closed(self, reason: str) -> None:
         self.archive.close()
@@ -107,7 +114,7 @@ class EhzSpider(scrapy.Spider):
     def is_known(self, page1_url: str) -> bool:
         """In the archive, or a failure (fetch, not an article) not yet due for a retry."""
         ref = parse_article_url(page1_url)
-        if ref is not None and ref.article_id in self.due_ids:
+        if ref is not None and ref.article_id in self.due:
             return False
         in_archive = ref is not None and ref.article_id in self.known_ids
         return in_archive or page1_url in self.not_due
@@ -126,10 +133,14 @@ class EhzSpider(scrapy.Spider):
             raise CloseSpider("home page failed: no HTML")
         return tree
 
-    def start_walk(self, section: str, listing_url: str) -> Request:
-        """The request for page 1 of a section's listing."""
+    def start_walk(self, section: str, listing_url: str) -> Iterator[Request]:
+        """Page 1 of a section's listing, then the section's failed articles due a retry."""
         walk = Walk(section=section, coverage=self.archive.completed_coverage(section))
-        return self.listing_request(walk, listing_url)
+        yield self.listing_request(walk, listing_url)
+        # Retries the walk may never reach (it stops on known ground): failures of articles
+        # this section listed in an earlier completed walk.
+        for page1_url in sorted(u for u in self.due.values() if u in walk.coverage):
+            yield from self.article_requests(page1_url, None, section)
 
     def listing_request(self, walk: Walk, listing_url: str) -> Request:
         walk.seen.add(listing_url)

@@ -32,4 +32,4 @@ class SectionSpider(EhzSpider):
         link = nav.find_section(tree, self.section_name, response.url, self.mirror)
         if link is None:
             raise CloseSpider(f"section {self.section_name!r} not in the home page's navigation")
-        yield self.start_walk(link.text, link.url)
+        yield from self.start_walk(link.text, link.url)

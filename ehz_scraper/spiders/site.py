@@ -28,4 +28,4 @@ class SiteSpider(EhzSpider):
             raise CloseSpider("no section links in the home page's navigation")
         self.logger.info("sections: %s", ", ".join(link.text for link in links))
         for link in links:
-            yield self.start_walk(link.text, link.url)
+            yield from self.start_walk(link.text, link.url)

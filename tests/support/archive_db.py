@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
-
-import pytest
-
-HAS_ARCHIVE = importlib.util.find_spec("ehz_scraper.pipelines") is not None
-needs_archive = pytest.mark.skipif(not HAS_ARCHIVE, reason="archive pipelines not merged yet")
 
 
 def query(db: Path, sql: str, *params: Any) -> list[tuple]:

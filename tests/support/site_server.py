@@ -57,7 +57,7 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     server: SiteHTTPServer
     protocol_version = "HTTP/1.1"
-    _status: int | None = None
+    _logged = False
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass  # the request log replaces stderr noise
@@ -66,19 +66,23 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:  # noqa: N802
-        self._status = None
+        self._logged = False
         route = urlsplit(self.path).path
         try:
             behaviour = self.server.behaviour_for(route)
             if behaviour is None or not behaviour(self):
                 self.serve_file()
         finally:
-            self.server.log(self, self._status)
+            if not self._logged:  # the behaviour wrote raw bytes (or nothing)
+                self.server.log(self, None)
 
     # --- helpers for behaviours ----------------------------------------------------
 
     def send_response(self, code: int, message: str | None = None) -> None:
-        self._status = code
+        # Logged before the response goes out, so a client that has its answer finds it logged.
+        if not self._logged:
+            self._logged = True
+            self.server.log(self, code)
         super().send_response(code, message)
 
     def send_body(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
