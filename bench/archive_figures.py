@@ -172,10 +172,7 @@ def _build_query_archive(path: Path, n: int, seed: int) -> tuple[str, float]:
     from bench.sitegen import source_hash
 
     marker = path.with_suffix(".done")
-    import importlib.util
-
-    builder = "archive-bench" if importlib.util.find_spec("bench.bench_archive") else "sitegen"
-    key = f"{n}:{seed}:{source_hash()}:{builder}"
+    key = f"{n}:{seed}:{source_hash()}:writer"
     if path.exists() and marker.exists() and marker.read_text().startswith(key + "\n"):
         how, took = marker.read_text().split("\n")[1:3]
         return f"{how} in {float(took):.0f} s (reused from an earlier run)", 0.0
@@ -183,25 +180,11 @@ def _build_query_archive(path: Path, n: int, seed: int) -> tuple[str, float]:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     marker.unlink(missing_ok=True)
     started = time.perf_counter()
-    how = _build_with_archive_bench(path, n, seed) or _build_with_writer(path, n, seed)
+    how = _build_with_writer(path, n, seed)
     _checkpoint(path)
     took = time.perf_counter() - started
     marker.write_text(f"{key}\n{how}\n{took:.1f}\n")
     return f"{how} in {took:.0f} s", took
-
-
-def _build_with_archive_bench(path: Path, n: int, seed: int) -> str | None:
-    """The archive branch's own builder, when bench/bench_archive.py provides one."""
-    try:
-        import bench.bench_archive as ba  # the archive branch's benchmark module
-    except ImportError:
-        return None
-    for name in ("build_search_archive", "build_archive", "build_synthetic_archive"):
-        fn = getattr(ba, name, None)
-        if fn is not None:
-            fn(path, n)
-            return f"`bench.bench_archive.{name}`"
-    return None
 
 
 def _build_with_writer(path: Path, n: int, seed: int) -> str:
@@ -218,42 +201,13 @@ def _build_with_writer(path: Path, n: int, seed: int) -> str:
     return "`bench.sitegen.iter_records` stored with `ArchiveWriter.store_reextracted`"
 
 
-def query_mix(db: Path, count: int, articles: int) -> tuple[list[tuple[str, dict]], str]:
-    """(query, filters) pairs and where they come from.
+def query_mix(db: Path, count: int, seed: int = 7) -> list[tuple[str, dict]]:
+    """`count` varied (query, filters) pairs drawn from the archive's own vocabulary.
 
-    The archive branch's `bench.bench_archive.query_mix` when there (it matches the corpus its
-    builder writes, and adds date and section filters), else `pick_queries` below.
-    """
-    try:
-        from bench.bench_archive import query_mix as archive_mix
-    except ImportError:
-        archive_mix = None
-    if archive_mix is not None and _built_by_archive_bench(db):
-        mix = [(q, filters) for _group, q, filters in archive_mix(count, articles)]
-        return (
-            mix,
-            "`bench.bench_archive.query_mix` (words rare to common, two words, phrases, "
-            "prefixes; some with date or section filters)",
-        )
-    picked = [(q, {}) for q in pick_queries(db, count)]
-    return (
-        picked,
-        "the archive's own vocabulary (`pick_queries`: single words from the most "
-        "common to rare, two-word AND, quoted phrases, prefixes)",
-    )
-
-
-def _built_by_archive_bench(db: Path) -> bool:
-    marker = db.with_suffix(".done")
-    return marker.exists() and "bench.bench_archive" in marker.read_text()
-
-
-def pick_queries(db: Path, count: int, seed: int = 7) -> list[str]:
-    """`count` varied FTS queries drawn from the archive's own vocabulary.
-
-    A quarter each: single words across the frequency range (the most common included, the
-    hard case for ranked search), two-word AND queries, quoted two-word phrases taken from
-    titles, and prefix queries.
+    A quarter each: single words across the whole frequency range (the five most common
+    first: the hard case for ranked search; then log-spaced down to the rarest), two-word AND
+    queries (a common and a rarer word), quoted two-word phrases from titles, and prefix
+    queries. About one in six has a date range or a section filter, as a researcher's would.
     """
     rng = random.Random(seed)
     conn = sqlite3.connect(db)
@@ -263,27 +217,42 @@ def pick_queries(db: Path, count: int, seed: int = 7) -> list[str]:
             t
             for (t,) in conn.execute(
                 "SELECT term FROM temp.vocab WHERE length(term) > 2 AND term GLOB '[a-z]*' "
-                "ORDER BY doc DESC LIMIT 400"
+                "ORDER BY doc DESC"
             )
         ]
         titles = [t for (t,) in conn.execute("SELECT title FROM articles LIMIT 2000")]
+        first, last = conn.execute("SELECT min(date), max(date) FROM articles").fetchone()
+        sections = [x for (x,) in conn.execute("SELECT DISTINCT section FROM articles LIMIT 20")]
     finally:
         conn.close()
-    if len(terms) < 20:
+    if len(terms) < 50:
         raise RuntimeError("query archive has too few distinct terms")
-    out: list[str] = []
     quarter = max(1, count // 4)
-    # Single words: the 5 most common, then spread over the frequency ranks.
-    out += terms[:5]
-    out += [terms[int(i * (len(terms) - 1) / max(1, quarter - 5))] for i in range(quarter - 5)]
-    out += [f"{rng.choice(terms[:150])} {rng.choice(terms[50:])}" for _ in range(quarter)]
+    n = len(terms)
+    out: list[str] = terms[:5]
+    singles = max(0, quarter - 5)
+    # Log-spaced ranks: as many rare words as common ones, like a researcher's interests.
+    out += [
+        terms[min(n - 1, int(5 * (n / 5) ** ((i + 1) / max(1, singles))))] for i in range(singles)
+    ]
+    out += [f"{rng.choice(terms[:200])} {rng.choice(terms[200:] or terms)}" for _ in range(quarter)]
     for _ in range(quarter):
         words = rng.choice(titles).split()
         i = rng.randrange(max(1, len(words) - 1))
         out.append('"' + " ".join(w.strip('",.') for w in words[i : i + 2]) + '"')
     while len(out) < count:
-        out.append(rng.choice(terms)[:4] + "*")
-    return out[:count]
+        out.append(rng.choice(terms[20 : min(n, 3000)])[:4] + "*")
+    years = (int(first[:4]), int(last[:4])) if first and last else None
+    mix = []
+    for q in out[:count]:
+        roll, filters = rng.random(), {}
+        if roll < 0.1 and years:
+            year = rng.randint(*years)
+            filters = {"since": f"{year}-01-01", "until": f"{year}-12-31"}
+        elif roll < 0.17 and sections:
+            filters = {"section": rng.choice(sections)}
+        mix.append((q, filters))
+    return mix
 
 
 def query_figures(ctx) -> Section:
@@ -293,12 +262,14 @@ def query_figures(ctx) -> Section:
     cfg = ctx.cfg
     db, how, _ = build_query_archive(cfg)
     articles = _q(db, "SELECT count(*) FROM articles")[0]
-    mix, mix_how = query_mix(db, cfg.queries, articles)
+    mix = query_mix(db, cfg.queries)
     queries = [q for q, _ in mix]
     s = Section(f"Queries: a {articles:,}-article synthetic archive")
     s.text.append(
         f"Archive built by {how}; {db.stat().st_size / 2**20:.0f} MiB. {len(queries)} queries "
-        f"from {mix_how}, ranked (bm25) with snippets, limit 20, through "
+        "from the archive's own vocabulary (`query_mix`: single words from the most common to "
+        "the rarest, two-word AND, quoted phrases, prefixes; about one in six filtered by a "
+        "year or a section), ranked (bm25) with snippets, limit 20, through "
         "`ehz_scraper.storage.search.search` (what `ehz search` runs), each query timed once "
         "per repeat after 5 warm-up queries."
     )
@@ -368,4 +339,4 @@ def _export(s: Section, cfg, db: Path, articles: int) -> None:
     out.unlink(missing_ok=True)
 
 
-__all__ = ["archive_figures", "ehz", "pick_queries", "query_figures", "snapshot_totals"]
+__all__ = ["archive_figures", "ehz", "query_figures", "query_mix", "snapshot_totals"]
