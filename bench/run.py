@@ -627,7 +627,8 @@ def parse_args(argv: list[str] | None) -> Config:
     size.add_argument("--quick", action="store_true", help="small sizes, under two minutes")
     size.add_argument("--smoke", action="store_true", help="tiny sizes (the test suite's check)")
     p.add_argument("--articles", type=int, help="articles in the synthetic site")
-    p.add_argument("--repeats", type=int, help="repeats of each crawl")
+    p.add_argument("--repeats", type=int, help="repeats of each crawl (and query run)")
+    p.add_argument("--extract-repeats", type=int, help="repeats of the extraction comparison")
     p.add_argument("--query-articles", type=int, help="articles in the synthetic query archive")
     p.add_argument(
         "--out",
@@ -665,6 +666,8 @@ def parse_args(argv: list[str] | None) -> Config:
         preset["articles"] = args.articles
     if args.repeats:
         preset["repeats"] = args.repeats
+    if args.extract_repeats:
+        preset["extract_repeats"] = args.extract_repeats
     if args.query_articles:
         preset["query_articles"] = args.query_articles
     return Config(
