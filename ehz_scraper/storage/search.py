@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ RANK = "bm25(articles_fts, 10.0, 1.0)"  # the same weights as the table's config
 MAX_WORKERS = 4
 # Below this many articles one query is faster than starting threads and connections.
 SHARD_MIN_ARTICLES = 20_000
+FAST_QUERY_SECONDS = 0.01
+PROGRESS_STEPS = 20_000  # SQLite VM steps between two looks at the clock
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,11 @@ def search(
     Ranking is bm25 with a title hit weighted as ten body hits, ordered by SQLite's top-n
     sorter (`ORDER BY bm25(...) LIMIT n` keeps only n rows; FTS5's own `ORDER BY rank`
     sorts every match). A word in most articles still costs a bm25 call per match, so on a
-    large archive the ranking runs on `workers` threads (default: the CPU count, at most 4),
-    each over one range of article ids with its own connection: FTS5's bm25 takes its
-    statistics from the whole index whatever the rowid range, so the merged top n is exactly
-    the single query's. snippet() runs only for the rows returned.
+    large archive a query still running after FAST_QUERY_SECONDS is run again on `workers`
+    threads (default: half the CPUs, at most 4), each over one range of article ids with its
+    own connection: FTS5's bm25 takes its statistics from the whole index whatever the rowid
+    range, so the merged top n is exactly the single query's. snippet() runs only for the
+    rows returned.
     """
     if not query.strip():
         raise BadArgument("empty search query")
@@ -69,7 +73,11 @@ def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
             [since or "", until or "9999"],
         ).fetchone()
     else:
-        lo, hi = conn.execute("SELECT min(article_id), max(article_id) FROM articles").fetchone()
+        # Two subqueries: SQLite answers a lone min() or max() from the primary key at once,
+        # but scans the whole table for both in one SELECT.
+        lo, hi = conn.execute(
+            "SELECT (SELECT min(article_id) FROM articles), (SELECT max(article_id) FROM articles)"
+        ).fetchone()
     if lo is None:
         return []
     if since:
@@ -98,9 +106,8 @@ def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
             " AND rowid BETWEEN :lo AND :hi ORDER BY score, rowid LIMIT :limit"
         )
     ranges = _shards(conn, lo, hi, workers)
-    if len(ranges) == 1:
-        ranked = conn.execute(sql, {**params, "lo": lo, "hi": hi}).fetchall()
-    else:
+    ranked = _ranked_here(conn, sql, {**params, "lo": lo, "hi": hi}, limited=len(ranges) > 1)
+    if ranked is None:
         ranked = _ranked_in_parallel(conn, sql, params, ranges)
     ranked = sorted(ranked, key=lambda row: (row[1], row[0]))[:limit]
     if not ranked:
@@ -129,6 +136,36 @@ def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
     ]
 
 
+def _ranked_here(conn, sql: str, params: dict, limited: bool) -> list | None:
+    """The ranked rows from one query; None when `limited` and it ran past FAST_QUERY_SECONDS.
+
+    Most queries (a name, a topic) finish in a few milliseconds on one connection; only
+    those still running after FAST_QUERY_SECONDS are worth the threads.
+    """
+    if not limited:
+        return conn.execute(sql, params).fetchall()
+    deadline = time.monotonic() + FAST_QUERY_SECONDS
+    fired = []
+
+    def too_long() -> bool:
+        if time.monotonic() > deadline:
+            fired.append(True)
+            return True
+        return False
+
+    conn.set_progress_handler(too_long, PROGRESS_STEPS)
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError:
+        # Interrupted (the message varies with where it stopped, e.g. while FTS5 loads its
+        # table); a real error, such as bad syntax, will be raised again by the threads.
+        if fired:
+            return None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
 def _db_file(conn: sqlite3.Connection) -> str | None:
     for _, name, path in conn.execute("PRAGMA database_list"):
         if name == "main":
@@ -137,7 +174,9 @@ def _db_file(conn: sqlite3.Connection) -> str | None:
 
 
 def _shards(conn, lo: int, hi: int, workers: int | None) -> list[tuple[int, int]]:
-    count = workers if workers is not None else min(MAX_WORKERS, os.cpu_count() or 1)
+    # Half the CPUs by default: the threads only pay when cores are idle (on a busy 2-core
+    # machine the shards took longer than the single query in trials).
+    count = workers if workers is not None else min(MAX_WORKERS, (os.cpu_count() or 1) // 2)
     if count <= 1 or hi - lo < SHARD_MIN_ARTICLES or _db_file(conn) is None:
         return [(lo, hi)]
     step = (hi - lo + count) // count
