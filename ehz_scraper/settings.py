@@ -61,4 +61,6 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# No 12-line dependency dump at the top of every cron log (and above a bad-argument message).
+LOG_VERSIONS: list[str] = []
 LOGSTATS_INTERVAL = 60.0

@@ -67,6 +67,7 @@ def test_bad_argument_fails_before_any_request(server, tmp_path, spider, args, m
     assert result.returncode == 2
     assert result.stderr.rstrip("\n").splitlines()[-1] == f"Error: scrapy crawl {spider}: {message}"
     assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 2  # Scrapy's "started" line, then the message
     assert server.paths() == []
     assert not (tmp_path / "a.db").exists()
 

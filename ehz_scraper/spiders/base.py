@@ -167,11 +167,10 @@ class EhzSpider(scrapy.Spider):
         if not urls:
             stop = "no article links"
             self.logger.warning("listing page %s lists no article: the walk stops", listing_url)
-        elif (
-            args.mode is Mode.incremental
-            and not new
-            and (urls[-1] in walk.coverage or all(u in walk.coverage for u in urls))
-        ):
+        elif args.mode is Mode.incremental and not new and urls[-1] in walk.coverage:
+            # Everything listed is known, and the page's oldest article is ground a completed
+            # walk covered: all older articles were handled then (an interrupted run's
+            # articles are known but not covered, so the walk goes on past them).
             stop = "incremental: nothing new"
         elif args.max_pages is not None and walk.pages >= args.max_pages:
             stop = "max_pages"
