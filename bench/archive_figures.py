@@ -201,13 +201,27 @@ def _build_with_writer(path: Path, n: int, seed: int) -> str:
     return "`bench.sitegen.iter_records` stored with `ArchiveWriter.store_reextracted`"
 
 
+def query_kind(query: str, filters: dict) -> str:
+    """The group a query of `query_mix` belongs to (for the report's breakdown)."""
+    kind = (
+        "phrase"
+        if query.startswith('"')
+        else "prefix"
+        if query.endswith("*")
+        else "two words"
+        if " " in query
+        else "one word"
+    )
+    return kind + (" + filter" if filters else "")
+
+
 def query_mix(db: Path, count: int, seed: int = 7) -> list[tuple[str, dict]]:
     """`count` varied (query, filters) pairs drawn from the archive's own vocabulary.
 
-    A quarter each: single words across the whole frequency range (the five most common
-    first: the hard case for ranked search; then log-spaced down to the rarest), two-word AND
-    queries (a common and a rarer word), quoted two-word phrases from titles, and prefix
-    queries. About one in six has a date range or a section filter, as a researcher's would.
+    In the archive bench's proportions: topic words across the frequency range (log-spaced
+    down to the rarest), two-word AND queries (a common and a rarer word), quoted two-word
+    phrases from titles, prefix queries, and the very commonest words (the hard case for
+    ranked search). About one in six has a date range or a section filter.
     """
     rng = random.Random(seed)
     conn = sqlite3.connect(db)
@@ -227,21 +241,28 @@ def query_mix(db: Path, count: int, seed: int = 7) -> list[tuple[str, dict]]:
         conn.close()
     if len(terms) < 50:
         raise RuntimeError("query archive has too few distinct terms")
-    quarter = max(1, count // 4)
     n = len(terms)
-    out: list[str] = terms[:5]
-    singles = max(0, quarter - 5)
-    # Log-spaced ranks: as many rare words as common ones, like a researcher's interests.
-    out += [
-        terms[min(n - 1, int(5 * (n / 5) ** ((i + 1) / max(1, singles))))] for i in range(singles)
+    # The proportions of the archive bench's own mix (bench/bench_archive.py `query_mix`):
+    # 45% topic words, 25% two words, 15% phrases, 5% prefixes, 10% very common words.
+    share = {
+        k: max(1, round(count * f))
+        for k, f in (("word", 0.45), ("two", 0.25), ("phrase", 0.15), ("prefix", 0.05))
+    }
+    # Topic words at log-spaced ranks: as many rare words as common ones.
+    out: list[str] = [
+        terms[min(n - 1, int(60 * (n / 60) ** (i / max(1, share["word"] - 1))))]
+        for i in range(share["word"])
     ]
-    out += [f"{rng.choice(terms[:200])} {rng.choice(terms[200:] or terms)}" for _ in range(quarter)]
-    for _ in range(quarter):
+    out += [
+        f"{rng.choice(terms[:200])} {rng.choice(terms[200:] or terms)}" for _ in range(share["two"])
+    ]
+    for _ in range(share["phrase"]):
         words = rng.choice(titles).split()
         i = rng.randrange(max(1, len(words) - 1))
         out.append('"' + " ".join(w.strip('",.') for w in words[i : i + 2]) + '"')
-    while len(out) < count:
-        out.append(rng.choice(terms[20 : min(n, 3000)])[:4] + "*")
+    out += [rng.choice(terms[60 : min(n, 3000)])[:4] + "*" for _ in range(share["prefix"])]
+    # The rest: the very common words (the hard case for ranked search), the commonest first.
+    out += terms[: max(0, count - len(out))]
     years = (int(first[:4]), int(last[:4])) if first and last else None
     mix = []
     for q in out[:count]:
@@ -267,9 +288,10 @@ def query_figures(ctx) -> Section:
     s = Section(f"Queries: a {articles:,}-article synthetic archive")
     s.text.append(
         f"Archive built by {how}; {db.stat().st_size / 2**20:.0f} MiB. {len(queries)} queries "
-        "from the archive's own vocabulary (`query_mix`: single words from the most common to "
-        "the rarest, two-word AND, quoted phrases, prefixes; about one in six filtered by a "
-        "year or a section), ranked (bm25) with snippets, limit 20, through "
+        "from the archive's own vocabulary (`query_mix`, in the proportions of the archive "
+        "bench's mix: 45% topic words from common to rarest, 25% two words, 15% quoted phrases, "
+        "5% prefixes, 10% the very commonest words; about one in six filtered by a year or a "
+        "section), ranked (bm25) with snippets, limit 20, through "
         "`ehz_scraper.storage.search.search` (what `ehz search` runs), each query timed once "
         "per repeat after 5 warm-up queries."
     )
@@ -288,8 +310,22 @@ def query_figures(ctx) -> Section:
             p50s.append(statistics.median(times))
             p95s.append(times_sorted[min(len(times) - 1, round(0.95 * (len(times) - 1)))])
             worst = sorted(zip(times, queries, strict=True), reverse=True)[:5]
+            last_times = times
+        segments = conn.execute("SELECT count(DISTINCT segid) FROM articles_fts_idx").fetchone()[0]
     finally:
         conn.close()
+    groups: dict[str, list[float]] = {}
+    for (q, filters), ms in zip(mix, last_times, strict=True):
+        groups.setdefault(query_kind(q, filters), []).append(ms)
+    s.text.append(
+        "By kind of query (last repeat): "
+        + "; ".join(
+            f"{kind} ({len(v)}): median {statistics.median(v):.1f} ms, max {max(v):.1f} ms"
+            for kind, v in sorted(groups.items())
+        )
+        + f". The full-text index has {segments} segments, as the writer left it (no FTS5 "
+        "`optimize`, which a crawl never runs)."
+    )
     s.figures += [
         Figure("search p50", p50s, "ms"),
         Figure("search p95", p95s, "ms", Goal(50, False, "< 50 ms", strict=True)),
