@@ -153,7 +153,45 @@ def archive_figures(ctx) -> Section:
         )
     )
     s.notes.append(f"`ehz reextract --all` said: {changed[-1]}")
+    _store_throughput(s, cfg)
     return s
+
+
+def _store_throughput(s: Section, cfg) -> None:
+    """The archive bench's own pipeline throughput (`bench_throughput`), on this site's pages.
+
+    Extract -> validate -> store of whole captures, no network: what the crawl's pipelines
+    cost. The captures come from `bench.sitegen.capture` (the crawl's own pages) instead of
+    bench/synthetic.py, so one generator serves both benches.
+    """
+    try:
+        import bench.bench_archive as ba
+    except ImportError as exc:
+        s.notes.append(f"Store pipelines alone not measured (`bench/bench_archive.py`: {exc}).")
+        return
+    import tempfile
+
+    from bench import sitegen
+
+    captures = {"smoke": 50, "quick": 300}.get(cfg.mode, 2000)
+    original, ba.capture = ba.capture, sitegen.capture
+    try:
+        runs = []
+        for _ in range(max(1, min(2, cfg.repeats))):
+            with tempfile.TemporaryDirectory(dir=cfg.workdir) as tmp:
+                runs.append(ba.bench_throughput(Path(tmp), captures))
+    finally:
+        ba.capture = original
+    s.figures += [
+        Figure(
+            "pipelines alone (extract, validate, store), wall",
+            [r["per_s"] for r in runs],
+            "articles/s",
+            Goal(400, True, ">= 400 (issue 3)"),
+            f"`bench.bench_archive.bench_throughput`, {captures:,} captures of this site",
+        ),
+        Figure("pipelines alone, per CPU second", [r["cpu_per_s"] for r in runs], "articles/s"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------

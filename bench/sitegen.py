@@ -670,36 +670,55 @@ def iter_articles(n: int, seed: int = DEFAULT_SEED, start: int = 0) -> Iterator[
 def iter_records(n: int, seed: int = DEFAULT_SEED) -> Iterator[dict]:
     """Expected records of articles 0..n-1 without rendering HTML (for large synthetic archives)."""
     for i in range(n):
-        meta = article_meta(i, seed)
-        rng = _rng(seed, i, 3)
-        _, info = _info_line(rng, meta)
-        sections: list[dict] = [{"heading": None, "paragraphs": []}]
-        for b in _body_blocks(rng, meta):
-            if b.kind == "p":
-                sections[-1]["paragraphs"].extend(b.lines or [b.text])
-            elif b.kind == "h":
-                sections.append({"heading": b.text, "paragraphs": []})
-        if not sections[0]["paragraphs"]:
-            sections.pop(0)
-        urls = [f"{SITE}/{meta.page_path(k)}" for k in range(1, meta.page_count + 1)]
-        yield {
-            "article_id": meta.article_id,
-            "url": urls[0],
-            "page_urls": urls,
-            "page_count": meta.page_count,
-            "title": meta.title,
-            **info,
-            "section": meta.section,
-            "breadcrumb": ["Home", meta.section],
-            "sections": sections,
-            "images": [],
-            "body_text": "\n\n".join(
-                p
-                for s in sections
-                for p in ([s["heading"]] if s["heading"] else []) + s["paragraphs"]
-            ),
-            "extraction": {"method": "template", "warnings": []},
-        }
+        yield expected_record(i, seed)
+
+
+def expected_record(i: int, seed: int = DEFAULT_SEED) -> dict:
+    """The record of article `i` (images left out: they need the HTML), without rendering."""
+    meta = article_meta(i, seed)
+    rng = _rng(seed, i, 3)
+    _, info = _info_line(rng, meta)
+    sections: list[dict] = [{"heading": None, "paragraphs": []}]
+    for b in _body_blocks(rng, meta):
+        if b.kind == "p":
+            sections[-1]["paragraphs"].extend(b.lines or [b.text])
+        elif b.kind == "h":
+            sections.append({"heading": b.text, "paragraphs": []})
+    if not sections[0]["paragraphs"]:
+        sections.pop(0)
+    urls = [f"{SITE}/{meta.page_path(k)}" for k in range(1, meta.page_count + 1)]
+    return {
+        "article_id": meta.article_id,
+        "url": urls[0],
+        "page_urls": urls,
+        "page_count": meta.page_count,
+        "title": meta.title,
+        **info,
+        "section": meta.section,
+        "breadcrumb": ["Home", meta.section],
+        "sections": sections,
+        "images": [],
+        "body_text": "\n\n".join(
+            p for s in sections for p in ([s["heading"]] if s["heading"] else []) + s["paragraphs"]
+        ),
+        "extraction": {"method": "template", "warnings": []},
+    }
+
+
+# The names bench/synthetic.py (the archive branch's generator) offers, so bench_archive.py can
+# take its corpus from here: `from bench.sitegen import VOCAB, capture, record`.
+VOCAB = _VOCAB  # by frequency rank, the commonest first
+
+
+def record(article_id: int, rng: random.Random | None = None) -> dict:
+    """The record of article number `article_id` (1-based); `rng` is ignored (seeded by index)."""
+    return expected_record(article_id - 1)
+
+
+def capture(article_id: int, rng: random.Random | None = None):
+    """(ArticleCapture, expected record) of article number `article_id` (1-based), all pages."""
+    article = build_article(article_id - 1)
+    return to_capture(article), {k: v for k, v in article.truth.items() if k != "pages"}
 
 
 def to_capture(article: SyntheticArticle, fetched_at: str = "2026-11-26T00:00:00Z"):
@@ -906,10 +925,14 @@ __all__ = [
     "Site",
     "SyntheticArticle",
     "article_meta",
+    "VOCAB",
     "build_article",
+    "capture",
+    "expected_record",
     "generate_site",
     "iter_articles",
     "iter_records",
     "pick_pages",
+    "record",
     "to_capture",
 ]

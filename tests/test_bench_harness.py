@@ -176,3 +176,14 @@ def test_python_fallback_server_serves_the_site_byte_exact(tmp_path: Path) -> No
         # The Python load generator (what runs where wrk is missing).
         py = asyncio.run(_py_load(srv.url, site.urls[1:], 0.5, 4))
         assert py.errors == 0 and py.requests > 0 and py.tool.startswith("Python asyncio")
+
+
+def test_sitegen_offers_the_archive_bench_generator_names() -> None:
+    """bench/bench_archive.py can take its corpus from bench/sitegen.py (one generator)."""
+    from bench.sitegen import VOCAB, capture, expected_record, record
+
+    assert record(5) == expected_record(4)
+    cap, rec = capture(5)
+    assert cap.article_id == rec["article_id"] == record(5)["article_id"]
+    assert [p.page for p in cap.pages] == list(range(1, rec["page_count"] + 1))
+    assert VOCAB[:3] == ["the", "of", "and"] and len(VOCAB) > 20_000
