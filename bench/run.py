@@ -699,6 +699,40 @@ def prepare(ctx: Context) -> int:
     return 0
 
 
+ORDER = ["Synthetic site", "Server", "Crawl", "Extraction", "Archive", "Queries", "Incremental"]
+
+
+def render(
+    cfg: Config,
+    ctx: Context,
+    sections: list[Section],
+    started: dt.datetime,
+    total: float,
+    partial: str | None = None,
+) -> str:
+    """The whole report; `partial` names the step still running when it is an interim one."""
+    ordered = sorted(
+        sections,
+        key=lambda s: next((i for i, o in enumerate(ORDER) if s.title.startswith(o)), len(ORDER)),
+    )
+    head = setup_section(cfg, started, total, ctx)
+    intro = [
+        "# ehz benchmarks",
+        "",
+        "Produced by `python -m bench.run` (`make bench`; `make bench-quick` for the quick "
+        "mode). Each figure is min / **median** / max over repeated runs; a goal is judged on "
+        "the median.",
+        "",
+    ]
+    if partial:
+        intro += [
+            f"**Partial report**: written while the run was at `{partial}`; the parts "
+            "not listed below had not run yet.",
+            "",
+        ]
+    return "\n".join(intro + [s.render() for s in [head, *ordered, goals_summary(ordered)]])
+
+
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_args(argv)
     cfg.workdir.mkdir(parents=True, exist_ok=True)
@@ -709,42 +743,34 @@ def main(argv: list[str] | None = None) -> int:
     if cfg.prepare_only:
         return prepare(ctx)
     sections: list[Section] = []
-    sections.append(_step("Synthetic site", lambda: site_section(ctx), ctx))
+
+    def step(title: str, fn: Callable[[], Section]) -> Section:
+        # After each part, an interim report: a run stopped later still leaves its figures.
+        section = _step(title, fn, ctx)
+        sections.append(section)
+        if cfg.out is not None:
+            cfg.out.parent.mkdir(parents=True, exist_ok=True)
+            interim = render(cfg, ctx, sections, started, time.perf_counter() - t0, title)
+            cfg.out.write_text(interim + "\n", encoding="utf-8")
+        return section
+
+    step("Synthetic site", lambda: site_section(ctx))
     try:
         if ctx.site is not None:
-            server = _step("Server", lambda: server_section(ctx), ctx)
-            sections.append(server)
+            server = step("Server", lambda: server_section(ctx))
             if ctx.server is not None:
-                sections.append(_step("Crawl", lambda: crawl_section(ctx), ctx))
+                step("Crawl", lambda: crawl_section(ctx))
                 server_check(ctx, server)
-                sections.append(_step("Archive", lambda: archive_section(ctx), ctx))
-                sections.append(_step("Incremental", lambda: incremental_section(ctx), ctx))
-            sections.append(_step("Extraction", lambda: extraction_section(ctx), ctx))
-        sections.append(_step("Queries", lambda: queries_section(ctx), ctx))
+                step("Archive", lambda: archive_section(ctx))
+                step("Incremental", lambda: incremental_section(ctx))
+            step("Extraction", lambda: extraction_section(ctx))
+        step("Queries", lambda: queries_section(ctx))
     finally:
         if ctx.server is not None:
             ctx.server.stop()
-    order = ["Synthetic site", "Server", "Crawl", "Extraction", "Archive", "Queries", "Incremental"]
-    sections.sort(
-        key=lambda s: next((i for i, o in enumerate(order) if s.title.startswith(o)), len(order))
-    )
-    total = time.perf_counter() - t0
-    head = setup_section(cfg, started, total, ctx)
-    report = "\n".join(
-        [
-            "# ehz benchmarks",
-            "",
-            "Produced by `python -m bench.run` (`make bench`; `make bench-quick` for the quick "
-            "mode). "
-            "Each figure is min / **median** / max over repeated runs; a goal is judged on the "
-            "median.",
-            "",
-        ]
-        + [s.render() for s in [head, *sections, goals_summary(sections)]]
-    )
+    report = render(cfg, ctx, sections, started, time.perf_counter() - t0)
     print(report)
     if cfg.out is not None:
-        cfg.out.parent.mkdir(parents=True, exist_ok=True)
         cfg.out.write_text(report + "\n", encoding="utf-8")
         print(f"[bench] report written to {cfg.out}", file=sys.stderr)
     return 0
