@@ -55,13 +55,23 @@ def clean_text(text: str | None) -> str:
 
 
 def _links(
-    tree: lxml.html.HtmlElement, xpath: str, page_url: str, mirror: str | None
+    tree: lxml.html.HtmlElement,
+    xpath: str,
+    page_url: str,
+    mirror: str | None,
+    href_contains: str | None = None,
 ) -> list[Link]:
-    """Every on-site link an XPath selects, canonicalised; unparseable hrefs are skipped."""
+    """Every on-site link an XPath selects, canonicalised; unparseable hrefs are skipped.
+
+    `href_contains` skips, before the (costly) canonicalisation, hrefs that cannot be wanted:
+    an article page links a hundred sidebar articles and only its own pager matters.
+    """
     found = []
     for anchor in tree.xpath(xpath):
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
+            continue
+        if href_contains is not None and href_contains not in href:
             continue
         try:
             url = canonicalize_url(href, page_url, mirror=mirror)
@@ -192,7 +202,7 @@ def article_pages(
     related-article links and other widgets' pagers never count.
     """
     pages: dict[int, str] = {}
-    for link in _links(tree, X.ARTICLE_LINKS, page_url, mirror):
+    for link in _links(tree, X.ARTICLE_LINKS, page_url, mirror, href_contains=f"c_{article_id}_"):
         ref = parse_article_url(link.url)
         if ref is not None and ref.article_id == article_id and ref.page >= 2:
             pages.setdefault(ref.page, ref.url)
