@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Each tuple is tried in order: the modelled CMS markup first, generic fallbacks after.
 
 
@@ -49,5 +51,9 @@ LISTING_PAGER_LINKS: tuple[str, ...] = (
 NEXT_LINK_WORDS: frozenset[str] = frozenset({"next", "next page", "下一页", "下页"})
 NEXT_ARROWS = ">»›"
 
-# Article page: every link is a pager candidate; membership is decided by the `_k` id suffix.
-ARTICLE_LINKS = "//a[@href]"
+# Article page: every href ending in c_<id>_<k>.htm is a pager candidate (the caller keeps
+# those of its own id). Read from the raw bytes: the spider needs nothing else from an
+# article page, so it does not parse one.
+ARTICLE_PAGE_HREF = re.compile(
+    rb"""href\s*=\s*["']?([^"'\s>]*?c_(\d+)_(\d+)\.html?)(?=["'\s>])""", re.IGNORECASE
+)

@@ -55,23 +55,13 @@ def clean_text(text: str | None) -> str:
 
 
 def _links(
-    tree: lxml.html.HtmlElement,
-    xpath: str,
-    page_url: str,
-    mirror: str | None,
-    href_contains: str | None = None,
+    tree: lxml.html.HtmlElement, xpath: str, page_url: str, mirror: str | None
 ) -> list[Link]:
-    """Every on-site link an XPath selects, canonicalised; unparseable hrefs are skipped.
-
-    `href_contains` skips, before the (costly) canonicalisation, hrefs that cannot be wanted:
-    an article page links a hundred sidebar articles and only its own pager matters.
-    """
+    """Every on-site link an XPath selects, canonicalised; unparseable hrefs are skipped."""
     found = []
     for anchor in tree.xpath(xpath):
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith("#") or href.lower().startswith(("javascript:", "mailto:")):
-            continue
-        if href_contains is not None and href_contains not in href:
             continue
         try:
             url = canonicalize_url(href, page_url, mirror=mirror)
@@ -194,16 +184,25 @@ def _is_next(text: str) -> bool:
 
 
 def article_pages(
-    tree: lxml.html.HtmlElement, page_url: str, article_id: int, mirror: str | None = None
+    body: bytes, page_url: str, article_id: int, mirror: str | None = None
 ) -> dict[int, str]:
     """Pages >= 2 of article `article_id` linked from this page ({page: canonical URL}).
 
     Recognised by the `c_<id>_<k>.htm` suffix of the same id, wherever the pager sits, so
-    related-article links and other widgets' pagers never count.
+    related-article links and other widgets' pagers never count. Read from the raw bytes:
+    parsing a 50 KB page only to find its pager cost more than the rest of the spider.
     """
     pages: dict[int, str] = {}
-    for link in _links(tree, X.ARTICLE_LINKS, page_url, mirror, href_contains=f"c_{article_id}_"):
-        ref = parse_article_url(link.url)
+    if f"c_{article_id}_".encode() not in body:
+        return pages  # most articles have one page: a byte search settles it
+    for match in X.ARTICLE_PAGE_HREF.finditer(body):
+        if int(match[2]) != article_id:
+            continue
+        try:
+            url = canonicalize_url(match[1].decode("ascii"), page_url, mirror=mirror)
+        except (BadURL, UnicodeDecodeError):
+            continue  # a malformed href on a page is the page's problem, not a link
+        ref = parse_article_url(url)
         if ref is not None and ref.article_id == article_id and ref.page >= 2:
             pages.setdefault(ref.page, ref.url)
     return dict(sorted(pages.items()))

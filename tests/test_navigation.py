@@ -127,7 +127,7 @@ def test_an_empty_list_is_an_empty_listing():
 def test_article_pages_by_id_suffix(article_id, page, expected_pages):
     url = article(article_id)["page_urls"][page - 1]
     path = url.split("/", 3)[3]
-    pages = article_pages(tree_of(path), MIRROR + path, article_id, MIRROR)
+    pages = article_pages((SITE_DIR / path).read_bytes(), MIRROR + path, article_id, MIRROR)
     assert list(pages) == expected_pages
     for k, page_url in pages.items():
         assert page_url == url.rsplit("/", 1)[0] + f"/c_{article_id}_{k}.htm"

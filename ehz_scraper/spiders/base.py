@@ -289,12 +289,12 @@ class EhzSpider(scrapy.Spider):
             )
         else:
             state.capture.pages.append(self._page_fetch(response, url, page))
-            tree = nav.parse_html(response.body)
-            if tree is not None:
-                found = nav.article_pages(tree, response.url, state.capture.article_id, self.mirror)
-                for k, page_url in found.items():
-                    if k <= self.max_article_pages:
-                        state.page_urls.setdefault(k, page_url)
+            found = nav.article_pages(
+                response.body, response.url, state.capture.article_id, self.mirror
+            )
+            for k, page_url in found.items():
+                if k <= self.max_article_pages:
+                    state.page_urls.setdefault(k, page_url)
         yield from self._next_or_done(state)
 
     def article_page_failed(self, failure: Failure) -> Iterator[Any]:
