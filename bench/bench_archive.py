@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 
 import zstandard
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
 
 from bench.synthetic import VOCAB, capture, record
 from ehz_scraper.items import ArticleCapture
@@ -183,8 +186,16 @@ def _pct(values: list[float], p: int) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-class _Spider:
+class _Spider(Spider):
     name = "bench"
+
+
+def _crawler(db: Path) -> Crawler:
+    """A real (unstarted) crawler, as the pipelines see one during a crawl."""
+    crawler = get_crawler(_Spider, {"EHZ_DB": str(db), "EHZ_BATCH_SIZE": 50})
+    crawler.crawling = True  # read at close_spider to tell finished from interrupted
+    crawler.spider = _Spider.from_crawler(crawler)  # open_spider names the run after it
+    return crawler
 
 
 def bench_throughput(tmp: Path, captures: int) -> dict:
@@ -193,7 +204,7 @@ def bench_throughput(tmp: Path, captures: int) -> dict:
     items: list[ArticleCapture] = [capture(i, rng)[0] for i in range(1, captures + 1)]
     db = tmp / "throughput.db"
     extract, validate = ExtractPipeline(str(db)), ValidatePipeline()
-    store = StorePipeline(crawler=_FakeCrawler(), db_path=str(db), batch_size=50, drift_share=0.2)
+    store = StorePipeline.from_crawler(_crawler(db))
     extract.open_spider()
     store.open_spider()
     # CPU time of this process as well as wall time: the machine may be shared, and the
@@ -212,11 +223,6 @@ def bench_throughput(tmp: Path, captures: int) -> dict:
         "cpu_per_s": captures / cpu,
         "counts": counts,
     }
-
-
-class _FakeCrawler:
-    crawling = True  # only read at close_spider to tell finished from interrupted
-    spider = _Spider()  # open_spider names the run after it
 
 
 def main() -> None:
