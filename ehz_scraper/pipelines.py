@@ -13,7 +13,7 @@ from ehz_scraper.errors import NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.items import ArticleCapture, ListingPage
 from ehz_scraper.runreport import RunReport
-from ehz_scraper.runstatus import DEFAULT_DB
+from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
 

@@ -10,7 +10,6 @@ from scrapy import signals
 
 from ehz_scraper.items import ListingPage
 from ehz_scraper.runstatus import (
-    DEFAULT_DB,
     DEFAULT_DRIFT_MIN_ARTICLES,
     DEFAULT_DRIFT_THRESHOLD,
     RunCounts,
@@ -19,6 +18,7 @@ from ehz_scraper.runstatus import (
     read_run_counts,
     record_verdict,
 )
+from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
 
 FAILURE_LINES = 5
 # ListingPage stop reasons that leave the rest of a listing unwalked (not a natural end).

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ehz_scraper.exitcodes import STATUS_EXIT, ExitStatus
 
-DEFAULT_DB = "archive/ehangzhou.db"
 DEFAULT_DRIFT_THRESHOLD = 0.2
 # Below this many articles a share means little (one soft 404 in an incremental run of one).
 DEFAULT_DRIFT_MIN_ARTICLES = 3

@@ -10,9 +10,8 @@ from typing import Any
 
 import click
 
+from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
 from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION
-
-DEFAULT_DB = "archive/ehangzhou.db"
 
 db_option = click.option(
     "--db",

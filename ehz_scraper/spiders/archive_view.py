@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
 from ehz_scraper.storage.reader import ArchiveReader
-
-DEFAULT_DB = "archive/ehangzhou.db"
 
 
 def open_archive_view(path: str | None) -> ArchiveReader:
