@@ -76,5 +76,5 @@ EXTENSIONS = {
 EHZ_LOCK = True
 EHZ_LOCK_STALE_AFTER = 3 * 24 * 3600  # seconds; only for a lock from another host
 EHZ_DRIFT_THRESHOLD = 0.2  # share of articles needing fallback or lacking a field => degraded
-EHZ_DRIFT_MIN_ARTICLES = 3
+EHZ_DRIFT_MIN_ARTICLES = 3  # below this many articles a share means little
 EHZ_QUIET = False  # -q / -s EHZ_QUIET=1: print only the run summary

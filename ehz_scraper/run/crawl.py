@@ -21,10 +21,7 @@ from ehz_scraper.run.report import RunReport
 # Turn them off explicitly with `-s EHZ_LOCK=0`, or by naming them with the value None; the
 # store pipeline still adds a RunReport of its own (the run row gets its verdict), but this
 # command then prints no summary and exits 0.
-REQUIRED_EXTENSIONS = {
-    "ehz_scraper.run.lock.RunLockExtension": 0,
-    "ehz_scraper.run.report.RunReport": 10,
-}
+from ehz_scraper.settings import EXTENSIONS as REQUIRED_EXTENSIONS
 
 
 def crawl_argv(
