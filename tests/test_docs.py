@@ -103,8 +103,22 @@ def test_readme_is_short_and_starts_with_the_set_up():
 MARKDOWN = [README, *sorted((ROOT / "docs").glob("*.md"))]
 
 
+def anchors(doc: Path) -> set[str]:
+    """The #fragments GitHub gives the headings of `doc` (code blocks skipped)."""
+    text = re.sub(r"```.*?```", "", doc.read_text(), flags=re.DOTALL)
+    headings = re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
 @pytest.mark.parametrize("doc", MARKDOWN, ids=lambda p: str(p.relative_to(ROOT)))
-def test_relative_links_lead_to_files(doc):
-    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text())
-    local = [t for t in targets if not re.match(r"[a-z]+:", t)]
-    assert [t for t in local if not (doc.parent / t).exists()] == []
+def test_relative_links_lead_to_files_and_headings(doc):
+    links = re.findall(r"\]\(([^)\s]+)\)", doc.read_text())
+    dead = []
+    for link in links:
+        if re.match(r"[a-z]+:", link):
+            continue  # https:, mailto:
+        path, _, fragment = link.partition("#")
+        target = doc.parent / path if path else doc
+        if not target.exists() or (fragment and fragment not in anchors(target)):
+            dead.append(link)
+    assert dead == []
