@@ -66,3 +66,41 @@ class ListingPage:
     fetched_at: str
     last: bool = False  # the walk stops here (incremental stop, max_pages, no pager, cap)
     stop_reason: str | None = None
+
+
+# The record's fields in the order the extractor builds them (extraction/article.py); the
+# archive stores records with sorted keys (for hashing), readers put them back in this order.
+RECORD_FIELDS = (
+    "article_id",
+    "url",
+    "page_urls",
+    "page_count",
+    "title",
+    "date",
+    "date_text",
+    "source",
+    "byline",
+    "section",
+    "breadcrumb",
+    "sections",
+    "images",
+    "body_text",
+    "extraction",
+)
+# What the archive adds to a record in `ehz show --format json` and the exports, in order.
+ARCHIVE_FIELDS = (
+    "published_date",
+    "published_at",
+    "complete",
+    "version",
+    "first_seen",
+    "last_seen",
+    "version_first_seen",
+)
+
+
+def in_record_order(record: dict[str, Any]) -> dict[str, Any]:
+    """`record` with its keys in RECORD_FIELDS order (unknown keys after, sorted)."""
+    ordered = {key: record[key] for key in RECORD_FIELDS if key in record}
+    ordered.update((key, record[key]) for key in sorted(record) if key not in ordered)
+    return ordered

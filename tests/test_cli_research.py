@@ -13,6 +13,7 @@ from capture_fixtures import PAGES, build_archive, capture, case_files, listing
 from click.testing import CliRunner
 
 from ehz_scraper.cli import main
+from ehz_scraper.items import ARCHIVE_FIELDS
 
 TOWNS_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 T1 = "2026-11-27T07:00:00Z"
@@ -50,20 +51,24 @@ def test_search_ranked_with_snippets(archive):
     assert result.exit_code == 0
     assert result.stdout == (
         "266285  2021-05-12  Latest  Hangzhou honors nine characteristic towns\n"
+        "    https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm\n"
         "    Hangzhou in East China's Zhejiang province on May 12 awarded nine characteristic"
         " **towns** with honorary…\n"
+        "1 match\n"
     )
 
 
 def test_search_json_and_filters(archive):
     hits = json.loads(ehz(archive, "search", "Hangzhou", "--json").stdout)
-    assert [h["article_id"] for h in hits] == [279700, 284100, 266285]
+    # Hangzhou is in every article, so the scores nearly tie: bm25 over three columns
+    # (captions indexed since schema 2) puts 284100 a hair before 279700.
+    assert [h["article_id"] for h in hits] == [284100, 279700, 266285]
     assert set(hits[0]) == {"article_id", "title", "date", "section", "url", "rank", "snippet"}
     since = json.loads(ehz(archive, "search", "Hangzhou", "--since", "2022-01-01", "--json").stdout)
-    assert [h["article_id"] for h in since] == [279700, 284100]
+    assert [h["article_id"] for h in since] == [284100, 279700]
     # --until includes the whole day, also for dates with a time (2023-03-24T10:31:00+08:00).
     until = json.loads(ehz(archive, "search", "Hangzhou", "--until", "2023-03-24", "--json").stdout)
-    assert [h["article_id"] for h in until] == [279700, 284100, 266285]
+    assert [h["article_id"] for h in until] == [284100, 279700, 266285]
     living = json.loads(ehz(archive, "search", "Hangzhou", "--section", "living", "--json").stdout)
     assert [h["article_id"] for h in living] == [284100]
     none = ehz(archive, "search", "Hangzhou", "--section", "Business")
@@ -111,8 +116,20 @@ def test_search_bad_syntax_is_one_line(archive, query, message):
 def test_show_prints_the_record_and_versions(archive):
     expected = json.loads((PAGES / "01_three_page_towns" / "expected.json").read_text())
     result = ehz(archive, "show", "266285")
-    assert json.loads(result.stdout) == expected
-    assert json.loads(ehz(archive, "show", "266285", "--version", "1").stdout) == expected
+    shown = json.loads(result.stdout)
+    # The record's fields in the extractor's order, then what the archive knows of it.
+    assert list(shown) == [*expected, *ARCHIVE_FIELDS]
+    assert {k: shown[k] for k in expected} == expected
+    assert {k: shown[k] for k in ARCHIVE_FIELDS} == {
+        "published_date": "2021-05-12",
+        "published_at": None,
+        "complete": True,
+        "version": 1,
+        "first_seen": "2026-11-26T07:00:00Z",
+        "last_seen": "2026-11-27T07:00:00Z",
+        "version_first_seen": "2026-11-26T07:00:00Z",
+    }
+    assert json.loads(ehz(archive, "show", "266285", "--version", "1").stdout) == shown
     missing = CliRunner().invoke(main, ["show", "266285", "--version", "2", "--db", str(archive)])
     assert (missing.exit_code, missing.stderr) == (
         1,
@@ -133,16 +150,29 @@ def test_export_jsonl_and_csv(archive, tmp_path):
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["article_id"] for r in records] == [266285, 279700, 284100]
     expected = json.loads((PAGES / "01_three_page_towns" / "expected.json").read_text())
-    assert records[0] == expected
+    assert list(records[0]) == [*expected, *ARCHIVE_FIELDS]
+    assert {k: records[0][k] for k in expected} == expected
+    # The incomplete article says so (issue 14: it used to look complete).
+    assert [(r["complete"], r["version"], r["first_seen"]) for r in records] == [
+        (True, 1, "2026-11-26T07:00:00Z"),
+        (False, 1, "2026-11-26T07:00:00Z"),
+        (True, 1, "2026-11-26T07:00:00Z"),
+    ]
+    assert [(r["published_date"], r["published_at"]) for r in records] == [
+        ("2021-05-12", None),
+        ("2022-02-26", None),
+        ("2023-03-24", "2023-03-24T10:31:00+08:00"),
+    ]
     csv_text = ehz(archive, "export", "--format", "csv", "--since", "2022-01-01").stdout
     assert csv_text.splitlines()[0] == (
-        "article_id,url,title,date,date_text,source,byline,section,page_count,image_count,"
-        "complete,version,first_seen,last_seen,last_changed,extraction_method,body_text"
+        "article_id,url,title,date,published_date,published_at,date_text,source,byline,section,"
+        "page_count,image_count,complete,version,first_seen,last_seen,last_changed,"
+        "extraction_method,body_text"
     )
     assert csv_text.splitlines()[1].startswith(
         "279700,https://www.ehangzhou.gov.cn/2022-02/26/c_279700.htm,"
-        "Hangzhou to plant 1 million trees this spring,2022-02-26,Updated: 2022-02-26,"
-        "www.ehangzhou.gov.cn,,Latest,2,1,0,1,"
+        "Hangzhou to plant 1 million trees this spring,2022-02-26,2022-02-26,,"
+        "Updated: 2022-02-26,www.ehangzhou.gov.cn,,Latest,2,1,0,1,"
     )
 
 
@@ -180,16 +210,21 @@ def test_export_warc_passes_warcio_check_and_index(archive, tmp_path):
 def test_stats(archive):
     conn = sqlite3.connect(archive)
     raw, stored = conn.execute("SELECT sum(size), sum(stored_size) FROM snapshots").fetchone()
+    assert (round(raw / 100), round(stored / 100)) == (407, 140)  # what the kB figures round
     assert ehz(archive, "stats").stdout == (
         "articles: 3 (1 incomplete), versions: 3\n"
         "images: 5\n"
         "fetches: 10, snapshots: 6\n"
-        f"snapshot bytes: {raw} raw, {stored} stored ({stored / raw:.1%})\n"
+        f"snapshots: 40.7 kB raw, 14.0 kB stored ({stored / raw:.1%})\n"
         "open failures: 2\n"
         "by year:\n"
         "  2021  1\n"
         "  2022  1\n"
         "  2023  1\n"
+        "by month:\n"
+        "  2021-05  1\n"
+        "  2022-02  1\n"
+        "  2023-03  1\n"
         "by section:\n"
         "  Latest  2\n"
         "  Living  1\n"

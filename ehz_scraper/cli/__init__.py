@@ -5,14 +5,19 @@ from __future__ import annotations
 import click
 
 from ehz_scraper import __version__
+from ehz_scraper.cli.archive_db import group_db_option
 
 
 @click.group()
 @click.version_option(__version__, prog_name="ehz")
-def main() -> None:
+@group_db_option
+def main(db_path: str) -> None:
     """ehz: the archive of www.ehangzhou.gov.cn.
 
-    Every command that reads the archive takes --db PATH (default archive/ehangzhou.db).
+    The archive is --db PATH, given before or after the command, else $EHZ_DB, else
+    archive/ehangzhou.db.
+
+    Example: ehz --db archive/demo.db search tea
     """
 
 
@@ -21,4 +26,5 @@ from ehz_scraper.cli import (  # noqa: E402
     extract,  # noqa: F401
     maintain,  # noqa: F401
     research,  # noqa: F401
+    versions,  # noqa: F401
 )

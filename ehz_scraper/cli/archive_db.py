@@ -12,15 +12,38 @@ import click
 
 from ehz_scraper.errors import ArchiveError
 from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
-from ehz_scraper.storage.queries import NoArchive, open_readonly
+from ehz_scraper.storage.queries import NoArchive, NoSuchArticle, open_readonly, resolve_article
 
-db_option = click.option(
+DB_ENVVAR = "EHZ_DB"
+
+# `ehz --db X cmd` and `ehz cmd --db X` both work (sqlite-utils and Datasette users type
+# either); the subcommand's wins, then the group's, then $EHZ_DB, then the default.
+group_db_option = click.option(
     "--db",
     "db_path",
     default=DEFAULT_DB,
     show_default=True,
+    envvar=DB_ENVVAR,
+    show_envvar=True,
     type=click.Path(dir_okay=False),
     help="The archive file.",
+)
+
+
+def _db_from_group(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    if value is not None:
+        return value
+    root = ctx.find_root()
+    return root.params.get("db_path") or DEFAULT_DB
+
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    default=None,
+    callback=_db_from_group,
+    type=click.Path(dir_okay=False),
+    help=f"The archive file (default: ehz --db, else ${DB_ENVVAR}, else {DEFAULT_DB}).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 # Ids and numbers that reach SQLite: a bigger one would be an OverflowError traceback.
@@ -79,3 +102,21 @@ def iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> 
 date_options: Callable = lambda f: click.option(  # noqa: E731
     "--since", callback=iso_date, metavar="DATE", help="Only articles dated on or after DATE."
 )(click.option("--until", callback=iso_date, metavar="DATE", help="Only up to DATE.")(f))
+
+
+def find_article(conn: sqlite3.Connection, ref: str) -> int:
+    """The article id `ref` (id, c_<id> or page URL) names, or a one-line error."""
+    try:
+        return resolve_article(conn, ref)
+    except NoSuchArticle as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def human_bytes(size: int) -> str:
+    """A byte count as people read it: 512 B, 14.2 kB, 3.1 MB (powers of 1000, as `du --si`)."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")

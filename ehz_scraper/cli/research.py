@@ -8,7 +8,6 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from ehz_scraper.cli import main
 from ehz_scraper.cli.archive_db import (
@@ -16,74 +15,141 @@ from ehz_scraper.cli.archive_db import (
     connect_ro,
     date_options,
     db_option,
+    find_article,
+    human_bytes,
     json_option,
     print_table,
 )
 from ehz_scraper.errors import ArchiveError, BadArgument
-from ehz_scraper.storage import export as exports
+from ehz_scraper.items import in_record_order
+from ehz_scraper.storage.published import published
 from ehz_scraper.storage.queries import (
     archive_stats,
     article_record,
+    article_state,
     list_failures,
     list_runs,
-    newest_page_fetch,
+    version_page_fetch,
 )
+from ehz_scraper.storage.search import SEARCH_FIELDS, count_matches
 from ehz_scraper.storage.search import search as run_search
-from ehz_scraper.storage.snapshots import SnapshotCodec
+
+SEARCH_CSV_FIELDS = ("article_id", "date", "section", "title", "url", "rank", "snippet")
 
 
 @main.command()
 @click.argument("query")
 @date_options
 @click.option("--section", help="Only articles filed under this section (e.g. Business).")
+@click.option(
+    "--in",
+    "field",
+    type=click.Choice(list(SEARCH_FIELDS)),
+    default="all",
+    show_default=True,
+    help="Search only titles, bodies or image captions.",
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @json_option
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @db_option
-def search(query, since, until, section, limit, as_json, db_path):
-    """Full-text search of titles and bodies, best matches first (bm25), with a snippet.
+def search(query, since, until, section, field, limit, as_json, as_csv, db_path):
+    """Full-text search of titles, bodies and image captions, best matches first (bm25).
 
-    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*.
+    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*. The table
+    gives each article's id, date, section, title, URL and a snippet, then the total count.
 
     Example: ehz search '"West Lake" AND tea' --since 2021-01-01 --limit 5
     """
+    if as_json and as_csv:
+        raise click.UsageError("give --json or --csv, not both")
     conn = connect_ro(db_path)
+    filters = {"since": since, "until": until, "section": section, "field": field}
     try:
-        hits = run_search(conn, query, since=since, until=until, section=section, limit=limit)
+        hits = run_search(conn, query, limit=limit, **filters)
+        total = count_matches(conn, query, **filters) if not (as_json or as_csv) else None
     except BadArgument as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, indent=2))
+        return
+    if as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(SEARCH_CSV_FIELDS)
+        writer.writerows([getattr(h, f) for f in SEARCH_CSV_FIELDS] for h in hits)
         return
     if not hits:
         click.echo("no matches")
         return
     for hit in hits:
         click.echo(f"{hit.article_id}  {hit.date or '-'}  {hit.section or '-'}  {hit.title}")
+        click.echo(f"    {hit.url}")
         click.echo(f"    {hit.snippet}")
+    noun = "match" if total == 1 else "matches"
+    shown = f", the best {len(hits)} shown (--limit)" if total > len(hits) else ""
+    click.echo(f"{total} {noun}{shown}")
+
+
+def _show_json(record: dict, state: dict) -> dict:
+    shown = in_record_order(record)
+    published_date, published_at = published(record.get("date"), record.get("url"))
+    shown.update(
+        published_date=published_date,
+        published_at=published_at,
+        complete=state["complete"],
+        version=state["version"],
+        first_seen=state["first_seen"],
+        last_seen=state["last_seen"],
+        version_first_seen=state["version_first_seen"],
+    )
+    return shown
 
 
 @main.command()
-@click.argument("article_id", type=SQLITE_INT)
+@click.argument("article", metavar="ID|URL|c_<id>")
 @click.option(
     "--version", "version", type=SQLITE_INT, help="Show this version (default: the current)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "text", "markdown"]),
+    default="json",
+    show_default=True,
+    help="The record as JSON, or the article to read as text or Markdown.",
 )
 @click.option(
     "--html",
     "page",
     type=SQLITE_INT,
-    help="Write the stored raw bytes of page PAGE (newest fetch), byte-exact, to stdout.",
+    help="Write the stored raw bytes of page PAGE (of --version) byte-exact to stdout.",
 )
 @db_option
-def show(article_id, version, page, db_path):
-    """Print an article's record as JSON, or the raw HTML of one of its pages.
+def show(article, version, fmt, page, db_path):
+    """Print an article: its record as JSON, readable text or Markdown, or a page's raw HTML.
 
-    Example: ehz show 266285 --version 1     |     ehz show 266285 --html 2 > page2.htm
+    ARTICLE is the article id, c_<id>, or the URL of any of its pages. JSON is the record
+    in its field order plus published_date, published_at, complete, version, first_seen,
+    last_seen and version_first_seen; text and Markdown give title, date, source, section,
+    URL, complete, version, fetch dates, the body with its headings and the image captions.
+
+    Example: ehz show 266285 --format text     |     ehz show 266285 --html 2 --version 1
     """
     conn = connect_ro(db_path)
+    article_id = find_article(conn, article)
+    state = article_state(conn, article_id, version)
+    if state is None:
+        raise click.ClickException(f"no version {version} of article {article_id} in the archive")
     if page is not None:
-        row = newest_page_fetch(conn, article_id, page)
+        from ehz_scraper.storage.snapshots import SnapshotCodec
+
+        row = version_page_fetch(conn, article_id, page, state["version"])
         if row is None:
-            raise click.ClickException(f"no stored page {page} of article {article_id}")
+            raise click.ClickException(
+                f"no stored page {page} of version {state['version']} of article {article_id}"
+            )
         try:
             body = SnapshotCodec(conn).read(row[2])
         except ArchiveError as exc:
@@ -93,11 +159,13 @@ def show(article_id, version, page, db_path):
         out.write(body)
         out.flush()
         return
-    record = article_record(conn, article_id, version)
-    if record is None:
-        what = f"version {version} of article" if version is not None else "article"
-        raise click.ClickException(f"no {what} {article_id} in the archive")
-    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    record = article_record(conn, article_id, state["version"])
+    if fmt == "json":
+        click.echo(json.dumps(_show_json(record, state), ensure_ascii=False, indent=2))
+        return
+    from ehz_scraper.cli.readable import render
+
+    click.echo(render(record, state, markdown=fmt == "markdown"), nl=False)
 
 
 @main.command()
@@ -109,21 +177,36 @@ def show(article_id, version, page, db_path):
     show_default=True,
 )
 @date_options
+@click.option("--section", help="Only articles filed under this section (e.g. Business).")
+@click.option(
+    "--all-versions", is_flag=True, help="Every version of each article, not only the current."
+)
+@click.option("--excel", is_flag=True, help="CSV for Excel: a UTF-8 byte order mark, CRLF lines.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
 @db_option
-def export(fmt, since, until, output, db_path):
+def export(fmt, since, until, section, all_versions, excel, output, db_path):
     """Export records (jsonl: full records; csv: flat fields) or every fetch as WARC 1.1.
 
-    WARC: one `response` record per distinct page content, a `revisit` record (same payload
-    digest) for each re-fetch of unchanged content; gzipped when FILE ends in .gz.
+    JSONL and CSV carry published_date, published_at, complete, version, first_seen and
+    last_seen with each record. WARC: one `response` record per distinct page content, a
+    `revisit` record (same payload digest) for each re-fetch of unchanged content; gzipped
+    when FILE ends in .gz.
 
-    Example: ehz export --format warc --since 2024-01-01 -o ehz-2024.warc.gz
+    Example: ehz export --format csv --excel --section Business -o business.csv
     """
+    from tqdm import tqdm
+
+    from ehz_scraper.storage import export as exports
+
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel is for --format csv")
+    if fmt == "warc" and (section or all_versions):
+        raise click.UsageError("--section and --all-versions are for jsonl and csv")
     conn = connect_ro(db_path)
     if fmt == "warc":
         total = exports.count_fetches(conn, since, until)
     else:
-        total = exports.count_articles(conn, since, until)
+        total = exports.count_articles(conn, since, until, section, all_versions)
     binary = fmt == "warc"
     target = Path(output) if output else None
     if target is None:
@@ -132,15 +215,16 @@ def export(fmt, since, until, output, db_path):
         stream = target.open("wb")
     else:
         stream = target.open("w", encoding="utf-8", newline="")
+    chosen = {"section": section, "all_versions": all_versions}
     with stream as out, tqdm(total=total, unit=" rec", file=sys.stderr, disable=None) as bar:
         if fmt == "jsonl":
-            n = exports.write_jsonl(conn, out, since, until, bar)
+            n = exports.write_jsonl(conn, out, since, until, bar, **chosen)
         elif fmt == "csv":
-            n = exports.write_csv(conn, out, since, until, bar)
+            n = exports.write_csv(conn, out, since, until, bar, excel=excel, **chosen)
         else:
             gz = bool(target and target.name.endswith(".gz"))
             n = exports.write_warc(conn, out, since, until, bar, gzip=gz)
-    what = "WARC records" if fmt == "warc" else "articles"
+    what = "WARC records" if fmt == "warc" else "versions" if all_versions else "articles"
     click.echo(f"exported {n} {what} as {fmt} to {output or 'stdout'}", err=True)
 
 
@@ -148,7 +232,7 @@ def export(fmt, since, until, output, db_path):
 @json_option
 @db_option
 def stats(as_json, db_path):
-    """Articles by year and section, images, snapshot bytes, last runs, open failures.
+    """Articles by year, month and section, images, snapshot sizes, last runs, open failures.
 
     Example: ehz stats --db archive/ehangzhou.db
     """
@@ -163,11 +247,14 @@ def stats(as_json, db_path):
     click.echo(f"articles: {articles} ({incomplete} incomplete), versions: {data['versions']}")
     click.echo(f"images: {data['images']}")
     click.echo(f"fetches: {data['fetches']}, snapshots: {data['snapshots']}")
-    click.echo(f"snapshot bytes: {raw} raw, {stored} stored{share}")
+    click.echo(f"snapshots: {human_bytes(raw)} raw, {human_bytes(stored)} stored{share}")
     click.echo(f"open failures: {data['open_failures']}")
     click.echo("by year:")
     for row in data["by_year"]:
         click.echo(f"  {row['year'] or '-'}  {row['articles']}")
+    click.echo("by month:")
+    for row in data["by_month"]:
+        click.echo(f"  {row['month'] or '-'}  {row['articles']}")
     click.echo("by section:")
     for row in data["by_section"]:
         click.echo(f"  {row['section'] or '-'}  {row['articles']}")

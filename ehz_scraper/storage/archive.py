@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.items import ArticleCapture, ListingPage, PageFetch
+from ehz_scraper.storage.published import captions_text, published
 from ehz_scraper.storage.schema import open_archive
 from ehz_scraper.storage.snapshots import SnapshotCodec, detect_encoding, sha256_hex
 from ehz_scraper.storage.timeutil import next_due, normalize_ts, utcnow
@@ -383,10 +384,13 @@ class ArchiveWriter:
     ) -> None:
         extraction = record.get("extraction") or {}
         images = record.get("images") or []
+        published_date, published_at = published(record.get("date"), record.get("url"))
         values = {
             "url": record["url"],
             "title": record["title"],
             "date": record.get("date"),
+            "published_date": published_date,
+            "published_at": published_at,
             "date_text": record.get("date_text"),
             "source": record.get("source"),
             "byline": record.get("byline"),
@@ -395,6 +399,7 @@ class ArchiveWriter:
             "page_count": record.get("page_count") or len(record.get("page_urls") or []) or 1,
             "page_urls": _dumps(record.get("page_urls") or []),
             "body_text": record.get("body_text") or "",
+            "captions": captions_text(img.get("caption") for img in images),
             "image_count": len(images),
             "complete": int(complete),
             "version": version,

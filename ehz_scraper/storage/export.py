@@ -13,6 +13,9 @@ from typing import IO, Any
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from ehz_scraper.items import in_record_order
+from ehz_scraper.storage.published import published
+from ehz_scraper.storage.queries import last_seen_before_next
 from ehz_scraper.storage.snapshots import SnapshotCodec
 
 CSV_FIELDS = (
@@ -20,6 +23,8 @@ CSV_FIELDS = (
     "url",
     "title",
     "date",
+    "published_date",
+    "published_at",
     "date_text",
     "source",
     "byline",
@@ -34,6 +39,8 @@ CSV_FIELDS = (
     "extraction_method",
     "body_text",
 )
+# Excel reads a CSV file as the local code page unless it starts with a UTF-8 byte order mark.
+EXCEL_BOM = "\ufeff"
 # The stored body is what Scrapy handed over: transfer- and content-decoded. Headers that
 # describe another encoding or length would make the WARC record lie about its payload.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -41,7 +48,9 @@ REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-d
 REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
-def _date_filter(since: str | None, until: str | None) -> tuple[str, list[str]]:
+def _date_filter(
+    since: str | None, until: str | None, section: str | None = None
+) -> tuple[str, list[str]]:
     clauses, params = [], []
     if since:
         clauses.append("a.date >= ?")
@@ -49,32 +58,79 @@ def _date_filter(since: str | None, until: str | None) -> tuple[str, list[str]]:
     if until:
         clauses.append("substr(a.date, 1, 10) <= ?")
         params.append(until)
+    if section:
+        clauses.append("a.section = ? COLLATE NOCASE")
+        params.append(section)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def count_articles(conn: sqlite3.Connection, since: str | None, until: str | None) -> int:
-    where, params = _date_filter(since, until)
+def count_articles(
+    conn: sqlite3.Connection,
+    since: str | None,
+    until: str | None,
+    section: str | None = None,
+    all_versions: bool = False,
+) -> int:
+    where, params = _date_filter(since, until, section)
+    if all_versions:
+        return conn.execute(
+            f"SELECT count(*) FROM articles a JOIN versions v USING (article_id){where}", params
+        ).fetchone()[0]
     return conn.execute(f"SELECT count(*) FROM articles a{where}", params).fetchone()[0]
 
 
 def iter_records(
-    conn: sqlite3.Connection, since: str | None = None, until: str | None = None
+    conn: sqlite3.Connection,
+    since: str | None = None,
+    until: str | None = None,
+    section: str | None = None,
+    all_versions: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """The current record of each article (every field of the record), by article id."""
-    where, params = _date_filter(since, until)
-    cur = conn.execute(
-        "SELECT v.record FROM articles a JOIN versions v"
-        f" ON v.article_id = a.article_id AND v.version = a.version{where}"
-        " ORDER BY a.article_id",
-        params,
-    )
-    for (text,) in cur:
-        yield json.loads(text)
+    """The current record of each article (or every version), by article id and version.
+
+    Each is the whole record in the extractor's field order, then what the archive knows
+    of it (items.ARCHIVE_FIELDS): published_date, published_at, complete, version,
+    first_seen, last_seen, version_first_seen.
+    """
+    where, params = _date_filter(since, until, section)
+    if all_versions:
+        sql = (
+            "SELECT v.record, v.complete, v.version, a.first_seen,"
+            " CASE WHEN v.version = a.version THEN a.last_seen END, v.first_seen, a.article_id"
+            f" FROM articles a JOIN versions v ON v.article_id = a.article_id{where}"
+            " ORDER BY a.article_id, v.version"
+        )
+    else:
+        sql = (
+            "SELECT v.record, a.complete, a.version, a.first_seen, a.last_seen, v.first_seen,"
+            " a.article_id FROM articles a JOIN versions v"
+            f" ON v.article_id = a.article_id AND v.version = a.version{where}"
+            " ORDER BY a.article_id"
+        )
+    for text, complete, version, first_seen, last_seen, version_seen, article_id in conn.execute(
+        sql, params
+    ):
+        record = in_record_order(json.loads(text))
+        if last_seen is None:  # an older version: seen until the next one replaced it
+            last_seen = last_seen_before_next(conn, article_id, version) or version_seen
+        published_date, published_at = published(record.get("date"), record.get("url"))
+        record.update(
+            published_date=published_date,
+            published_at=published_at,
+            complete=bool(complete),
+            version=version,
+            first_seen=first_seen,
+            last_seen=last_seen,
+            version_first_seen=version_seen,
+        )
+        yield record
 
 
-def write_jsonl(conn, out: IO[str], since=None, until=None, progress=None) -> int:
+def write_jsonl(
+    conn, out: IO[str], since=None, until=None, progress=None, *, section=None, all_versions=False
+) -> int:
     n = 0
-    for record in iter_records(conn, since, until):
+    for record in iter_records(conn, since, until, section, all_versions):
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         n += 1
         if progress:
@@ -82,14 +138,37 @@ def write_jsonl(conn, out: IO[str], since=None, until=None, progress=None) -> in
     return n
 
 
-def write_csv(conn, out: IO[str], since=None, until=None, progress=None) -> int:
-    where, params = _date_filter(since, until)
-    writer = csv.writer(out, lineterminator="\n")
+def flat_row(record: dict[str, Any]) -> list[Any]:
+    """A record of iter_records as the CSV columns (CSV_FIELDS), as `articles` has them."""
+    values = {
+        **record,
+        "page_count": record.get("page_count") or len(record.get("page_urls") or []) or 1,
+        "image_count": len(record.get("images") or []),
+        "complete": int(record["complete"]),
+        "last_changed": record["version_first_seen"],
+        "extraction_method": (record.get("extraction") or {}).get("method") or "template",
+    }
+    return [values.get(field) for field in CSV_FIELDS]
+
+
+def write_csv(
+    conn,
+    out: IO[str],
+    since=None,
+    until=None,
+    progress=None,
+    *,
+    section=None,
+    all_versions=False,
+    excel=False,
+) -> int:
+    if excel:
+        out.write(EXCEL_BOM)
+    writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
     writer.writerow(CSV_FIELDS)
     n = 0
-    cols = ", ".join(f"a.{f}" for f in CSV_FIELDS)
-    for row in conn.execute(f"SELECT {cols} FROM articles a{where} ORDER BY a.article_id", params):
-        writer.writerow(row)
+    for record in iter_records(conn, since, until, section, all_versions):
+        writer.writerow(flat_row(record))
         n += 1
         if progress:
             progress.update(1)

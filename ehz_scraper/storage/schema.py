@@ -10,7 +10,7 @@ import sqlite_utils
 
 from ehz_scraper.errors import ArchiveError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 # The CREATE statements are plain SQL so docs/archive.md and this file say the same thing.
@@ -181,8 +181,62 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
 
 
+# Issue 14: dates pandas can parse, and captions in the full-text index.
+_FTS_UPDATE_TRIGGER_CAPTIONS = """
+DROP TRIGGER IF EXISTS articles_au;
+CREATE TRIGGER articles_au AFTER UPDATE OF title, body_text, captions ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, title, body_text, captions)
+    VALUES('delete', old.rowid, old.title, old.body_text, old.captions);
+  INSERT INTO articles_fts (rowid, title, body_text, captions)
+    VALUES (new.rowid, new.title, new.body_text, new.captions);
+END;
+"""
+
+
+def _migrate_dates_and_captions(db: sqlite_utils.Database) -> None:
+    """`published_date`/`published_at` and `captions` in `articles`; captions in the FTS index.
+
+    `date` mixes "2021-05-12" and "2021-05-12T10:14:00+08:00", which pandas cannot parse as
+    one column; the two new columns split it (the URL's date folder when there is no date).
+    """
+    from ehz_scraper.storage.published import captions_text, published
+
+    for column in ("published_date", "published_at", "captions"):
+        default = " NOT NULL DEFAULT ''" if column == "captions" else ""
+        db.execute(f"ALTER TABLE articles ADD COLUMN {column} TEXT{default}")
+    rows = db.execute("SELECT article_id, url, date FROM articles").fetchall()
+    captions: dict[int, list[str | None]] = {}
+    for article_id, caption in db.execute(
+        "SELECT article_id, caption FROM images ORDER BY article_id, position"
+    ):
+        captions.setdefault(article_id, []).append(caption)
+    db.conn.executemany(
+        "UPDATE articles SET published_date = ?, published_at = ?, captions = ?"
+        " WHERE article_id = ?",
+        [
+            (*published(date, url), captions_text(captions.get(aid, [])), aid)
+            for aid, url, date in rows
+        ],
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS articles_published ON articles(published_date)")
+    # The index gains a column: FTS5 cannot add one, so it is rebuilt from the table.
+    for trigger in ("articles_ai", "articles_ad", "articles_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    db["articles"].enable_fts(
+        ["title", "body_text", "captions"], create_triggers=True, tokenize="porter"
+    )
+    db.executescript(_FTS_UPDATE_TRIGGER_CAPTIONS)
+    db.execute(
+        "INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 1.0)')"
+    )
+
+
 # Version N's function upgrades an archive at version N-1 to N. Append, never edit.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_to_1}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_dates_and_captions,
+}
 
 
 def configure(conn: sqlite3.Connection) -> None:

@@ -11,12 +11,21 @@ from dataclasses import dataclass
 from ehz_scraper.errors import BadArgument
 
 SNIPPET_TOKENS = 16
-RANK = "bm25(articles_fts, 10.0, 1.0)"  # the same weights as the table's configured rank
+RANK = "bm25(articles_fts, 10.0, 1.0, 1.0)"  # the same weights as the table's configured rank
 MAX_WORKERS = 4
 # Below this many articles one query is faster than starting threads and connections.
 SHARD_MIN_ARTICLES = 20_000
 FAST_QUERY_SECONDS = 0.01
 PROGRESS_STEPS = 20_000  # SQLite VM steps between two looks at the clock
+# `--in` names and the FTS columns they search (None: every column, the query as given).
+SEARCH_FIELDS: dict[str, str | None] = {
+    "all": None,
+    "title": "title",
+    "body": "body_text",
+    "captions": "captions",
+}
+# The FTS column a hit's snippet is taken from, by `field` (0 title, 1 body, 2 captions).
+SNIPPET_COLUMNS = {"all": 1, "title": 0, "body": 1, "captions": 2}
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ def search(
     section: str | None = None,
     limit: int = 20,
     workers: int | None = None,
+    field: str = "all",
 ) -> list[Hit]:
     """The best `limit` articles for FTS5 `query`, best first; raises BadArgument on bad syntax.
 
@@ -51,19 +61,72 @@ def search(
     threads (default: half the CPUs, at most 4), each over one range of article ids with its
     own connection: FTS5's bm25 takes its statistics from the whole index whatever the rowid
     range, so the merged top n is exactly the single query's. snippet() runs only for the
-    rows returned.
+    rows returned. `field` ("all", "title", "body", "captions") limits the match to one column.
     """
+    match = _match_query(query, field)
+    try:
+        return _search(conn, match, since, until, section, int(limit), workers, field)
+    except sqlite3.OperationalError as exc:
+        raise _bad_query(query, exc) from None
+
+
+def count_matches(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    section: str | None = None,
+    field: str = "all",
+) -> int:
+    """How many articles match `query` under the filters (search's total, however limited)."""
+    match = _match_query(query, field)
+    filters, params = _filters(since, until, section)
+    params["q"] = match
+    sql = "SELECT count(*) FROM articles_fts f WHERE articles_fts MATCH :q"
+    if filters:
+        sql = (
+            "SELECT count(*) FROM articles_fts f"
+            " CROSS JOIN articles a INDEXED BY articles_filter ON a.article_id = f.rowid"
+            " WHERE articles_fts MATCH :q AND " + " AND ".join(filters)
+        )
+    try:
+        return conn.execute(sql, params).fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        raise _bad_query(query, exc) from None
+
+
+def _match_query(query: str, field: str) -> str:
     if not query.strip():
         raise BadArgument("empty search query")
-    try:
-        return _search(conn, query, since, until, section, int(limit), workers)
-    except sqlite3.OperationalError as exc:
-        hint = " (put words with punctuation in double quotes)" if "syntax" in str(exc) else ""
-        raise BadArgument(f"bad search query {query!r}: {exc}{hint}") from None
+    if field not in SEARCH_FIELDS:
+        raise BadArgument(f"cannot search in {field!r}: one of {', '.join(SEARCH_FIELDS)}")
+    column = SEARCH_FIELDS[field]
+    # FTS5's column filter applies to a whole parenthesised expression.
+    return query if column is None else f"{column} : ({query})"
 
 
-def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
-    filters, params = [], {"q": query, "limit": limit}
+def _bad_query(query: str, exc: sqlite3.OperationalError) -> BadArgument:
+    hint = " (put words with punctuation in double quotes)" if "syntax" in str(exc) else ""
+    return BadArgument(f"bad search query {query!r}: {exc}{hint}")
+
+
+def _filters(since, until, section) -> tuple[list[str], dict]:
+    filters, params = [], {}
+    if since:
+        filters.append("a.date >= :since")
+        params["since"] = since
+    if until:
+        # A date-time on the last day still counts: compare the day part only.
+        filters.append("substr(a.date, 1, 10) <= :until")
+        params["until"] = until
+    if section:
+        filters.append("a.section = :section COLLATE NOCASE")
+        params["section"] = section
+    return filters, params
+
+
+def _search(conn, query, since, until, section, limit, workers, field="all") -> list[Hit]:
     if since or until:
         # Article ids grow with time, so the dates map to an id range FTS5 can skip to
         # (rowid bounds cut the doclist scan); the exact date check follows in the join.
@@ -80,16 +143,8 @@ def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
         ).fetchone()
     if lo is None:
         return []
-    if since:
-        filters.append("a.date >= :since")
-        params["since"] = since
-    if until:
-        # A date-time on the last day still counts: compare the day part only.
-        filters.append("substr(a.date, 1, 10) <= :until")
-        params["until"] = until
-    if section:
-        filters.append("a.section = :section COLLATE NOCASE")
-        params["section"] = section
+    filters, params = _filters(since, until, section)
+    params.update(q=query, limit=limit)
     if filters:
         # CROSS JOIN keeps FTS5 as the outer loop; the covering index answers each match's
         # date and section without reading the (wide) article row.
@@ -114,13 +169,18 @@ def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
         return []
     ids = [row[0] for row in ranked]
     marks = ",".join("?" * len(ids))
-    snippets = dict(
-        conn.execute(
-            "SELECT rowid, snippet(articles_fts, -1, '**', '**', '…', ?) FROM articles_fts"
-            f" WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-            [SNIPPET_TOKENS, query, *ids],
-        ).fetchall()
-    )
+    # The snippet comes from the body (a caption when only a caption matched); FTS5's own
+    # choice (-1) would often pick a caption, which says less about the article.
+    column = SNIPPET_COLUMNS[field]
+    snippets = {
+        rowid: body if "**" in body or not caption else caption
+        for rowid, body, caption in conn.execute(
+            f"SELECT rowid, snippet(articles_fts, {column}, '**', '**', '…', :n),"
+            " snippet(articles_fts, 2, '**', '**', '…', :n) FROM articles_fts"
+            f" WHERE articles_fts MATCH :q AND rowid IN ({','.join(map(str, ids))})",
+            {"n": SNIPPET_TOKENS, "q": query},
+        )
+    }
     rows = {
         row[0]: row
         for row in conn.execute(
