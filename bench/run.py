@@ -494,6 +494,12 @@ def queries_section(ctx: Context) -> Section:
     return query_figures(ctx)
 
 
+def startup_section(workdir: Path) -> Section:
+    from bench.startup import startup_section as measure
+
+    return measure(workdir=workdir)
+
+
 def incremental_section(ctx: Context) -> Section:
     from bench.crawl import project_crawl
 
@@ -699,7 +705,16 @@ def prepare(ctx: Context) -> int:
     return 0
 
 
-ORDER = ["Synthetic site", "Server", "Crawl", "Extraction", "Archive", "Queries", "Incremental"]
+ORDER = [
+    "Synthetic site",
+    "Server",
+    "Crawl",
+    "Extraction",
+    "Archive",
+    "Queries",
+    "Incremental",
+    "Start-up",
+]
 
 
 def render(
@@ -765,6 +780,7 @@ def main(argv: list[str] | None = None) -> int:
                 step("Incremental", lambda: incremental_section(ctx))
             step("Extraction", lambda: extraction_section(ctx))
         step("Queries", lambda: queries_section(ctx))
+        step("Start-up", lambda: startup_section(cfg.workdir))
     finally:
         if ctx.server is not None:
             ctx.server.stop()

@@ -115,3 +115,9 @@ def test_help_names_the_command() -> None:
     result = CliRunner().invoke(main, ["extract", "--help"])
     assert result.exit_code == 0
     assert "Usage: main extract [OPTIONS] FILE..." in result.stdout
+
+
+def test_extract_of_a_file_that_is_not_html_is_refused():
+    """Issue 14: `ehz extract README.md` exited 0 with an empty record."""
+    result = CliRunner().invoke(main, ["extract", str(Path(__file__).parent.parent / "README.md")])
+    assert (result.exit_code, result.stderr) == (1, "Error: not an article: not HTML\n")

@@ -6,19 +6,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ehz_scraper.cli import main
 from ehz_scraper.errors import BadURL, NotAnArticle
-from ehz_scraper.extraction import Page, extract_article
-from ehz_scraper.site.urls import (
-    article_id_from_filename,
-    article_page_url,
-    article_url_from_filename,
-    canonicalize_url,
-    parse_article_url,
-)
+
+if TYPE_CHECKING:
+    from ehz_scraper.extraction import Page
+
+# lxml, the extractor and w3lib load when a command runs, not for `ehz --help` (start-up).
 
 
 class UsageProblem(click.ClickException):
@@ -29,6 +27,8 @@ class UsageProblem(click.ClickException):
 
 def page1_url_from_arg(url: str) -> str:
     """The canonical page-1 URL of a --url value; UsageProblem when it is not an article URL."""
+    from ehz_scraper.site.urls import canonicalize_url, parse_article_url
+
     try:
         ref = parse_article_url(canonicalize_url(url))
     except BadURL as exc:
@@ -44,6 +44,13 @@ def load_pages(paths: Sequence[str], url: str | None = None) -> tuple[list[Page]
     With `url` (page 1's URL), page k is `article_page_url(url, k)`. Without it the page's own
     canonical link is preferred by the extractor, then a `YYYY-MM/DD/c_<id>.htm` file path.
     """
+    from ehz_scraper.extraction import Page
+    from ehz_scraper.site.urls import (
+        article_id_from_filename,
+        article_page_url,
+        article_url_from_filename,
+    )
+
     pages: list[Page] = []
     for path in paths:
         try:
@@ -78,6 +85,8 @@ def extract_command(url: str | None, files: tuple[str, ...]) -> None:
     """
     if not files:
         raise UsageProblem("give the article's page files: ehz extract [--url URL] FILE...")
+    from ehz_scraper.extraction import extract_article
+
     pages, kwargs = load_pages(files, url)
     try:
         record = extract_article(pages, **kwargs)

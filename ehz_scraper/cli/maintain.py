@@ -6,20 +6,19 @@ import json
 import sys
 
 import click
-from tqdm import tqdm
 
 from ehz_scraper.cli import main
 from ehz_scraper.cli.archive_db import SQLITE_INT, check_db, connect_ro, db_option
 from ehz_scraper.errors import ArchiveError, NotAnArticle
-from ehz_scraper.extraction import Page, extract_article_result
-from ehz_scraper.extraction.validate import validation_problem
-from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.queries import article_targets, newest_page_fetch
-from ehz_scraper.storage.snapshots import SnapshotCodec
-from ehz_scraper.storage.verify import verify_archive
+
+# The extractor, the writer and tqdm are imported by the commands that use them: `ehz --help`
+# and `ehz search` must not pay for them (issue 14, start-up).
 
 
-def _stored_pages(conn, codec: SnapshotCodec, article_id: int, page_count: int) -> list[Page]:
+def _stored_pages(conn, codec, article_id: int, page_count: int) -> list:
+    from ehz_scraper.extraction import Page
+
     pages = []
     for page in range(1, page_count + 1):
         row = newest_page_fetch(conn, article_id, page, served_only=True)
@@ -43,6 +42,12 @@ def reextract(ids, all_, db_path):
 
     Example: ehz reextract --all     |     ehz reextract --id 266285 --id 279700
     """
+    from tqdm import tqdm
+
+    from ehz_scraper.extraction import extract_article_result
+    from ehz_scraper.extraction.validate import validation_problem
+    from ehz_scraper.storage.archive import ArchiveWriter
+
     if bool(ids) == all_:
         raise click.UsageError("give --id ID (one or more) or --all")
     check_db(db_path)
@@ -89,6 +94,10 @@ def verify(db_path):
 
     Example: ehz verify --db archive/ehangzhou.db
     """
+    from tqdm import tqdm
+
+    from ehz_scraper.storage.verify import verify_archive
+
     conn = connect_ro(db_path)
 
     def progress(rows, total):

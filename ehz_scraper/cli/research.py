@@ -22,7 +22,6 @@ from ehz_scraper.cli.archive_db import (
 )
 from ehz_scraper.errors import ArchiveError, BadArgument
 from ehz_scraper.items import in_record_order
-from ehz_scraper.storage.published import published
 from ehz_scraper.storage.queries import (
     archive_stats,
     article_record,
@@ -93,6 +92,8 @@ def search(query, since, until, section, field, limit, as_json, as_csv, db_path)
 
 
 def _show_json(record: dict, state: dict) -> dict:
+    from ehz_scraper.storage.published import published  # w3lib, via site.urls
+
     shown = in_record_order(record)
     published_date, published_at = published(record.get("date"), record.get("url"))
     shown.update(

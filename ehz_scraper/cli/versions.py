@@ -12,7 +12,6 @@ from ehz_scraper.cli import main
 from ehz_scraper.cli.archive_db import SQLITE_INT, connect_ro, db_option, find_article, print_table
 from ehz_scraper.cli.readable import render
 from ehz_scraper.site import PUBLISHER, SITE_NAME
-from ehz_scraper.storage.published import published
 from ehz_scraper.storage.queries import article_state, article_versions
 
 # What `ehz history` names as changed, and the record fields each name covers.
@@ -150,6 +149,8 @@ def _bibtex_escape(text: str) -> str:
 
 def citation(record: dict[str, Any], state: dict[str, Any], style: str) -> str:
     """A citation of the archived article: title, publisher, date, URL, archived on, version."""
+    from ehz_scraper.storage.published import published  # w3lib, via site.urls
+
     article_id = record["article_id"]
     published_date = published(record.get("date"), record.get("url"))[0]
     date = published_date or "n.d."

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from ehz_scraper.errors import ArchiveError
+
+if TYPE_CHECKING:  # sqlite-utils costs 30 ms to import: `ehz search` and `--help` skip it
+    import sqlite_utils
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
@@ -286,6 +288,8 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
     path = Path(path)
     if not create and not path.exists():
         raise ArchiveError(f"no archive at {path}")
+    import sqlite_utils
+
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
