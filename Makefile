@@ -10,27 +10,43 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# The stamp is refreshed whenever pyproject.toml changes, so a pulled dependency change installs itself.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,bench]'
+# Each target installs only what it needs: a cron host running `make crawl` gets the runtime
+# dependencies alone, not the test tools or the benchmark's extractors (trafilatura, newspaper4k).
+# A stamp is refreshed whenever pyproject.toml changes, so a pulled dependency change installs itself.
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
 	touch $@
 
-crawl: $(VENV)/.installed
-	$(BIN)/scrapy crawl latest -s EHZ_DB=$(DB)
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.runtime
 
-lint: $(VENV)/.installed
+$(VENV)/.bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@ $(VENV)/.test $(VENV)/.runtime
+
+# Everything (a development checkout): the same as the benchmark's set.
+$(VENV)/.installed: $(VENV)/.bench
+	touch $@
+
+# Quiet on the terminal (the one-screen summary only); the whole log, tracebacks included,
+# goes to logs/crawl-DATE.log (the crawl creates the folder).
+crawl: $(VENV)/.runtime
+	$(BIN)/scrapy crawl latest -q --logfile logs/crawl-$$(date +%F).log -s EHZ_DB=$(DB)
+
+lint: $(VENV)/.test
 	$(BIN)/ruff check .
 
 test: lint
 	$(BIN)/pytest -n 2 -q
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.runtime
 	$(BIN)/python -m ehz_scraper.demo
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.bench
 	$(BIN)/python -m bench.run
 
-bench-quick: $(VENV)/.installed
+bench-quick: $(VENV)/.bench
 	$(BIN)/python -m bench.run --quick
 
 clean:

@@ -8,10 +8,26 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+from scrapy import exceptions as scrapy_exceptions
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, NoRouteError
 from w3lib.url import safe_url_string
+
+# The machine is offline or the host is gone: waiting longer does not help, so these retry on
+# RETRY_BACKOFF_OFFLINE_BASE (issue 14: an offline night ends in seconds, not half a minute).
+# Scrapy 2.13+ wraps Twisted's errors in its own; older ones raise Twisted's.
+OFFLINE_ERRORS: tuple[type[Exception], ...] = (
+    DNSLookupError,
+    ConnectionRefusedError,
+    NoRouteError,
+    *(
+        getattr(scrapy_exceptions, name)
+        for name in ("CannotResolveHostError", "DownloadConnectionRefusedError")
+        if hasattr(scrapy_exceptions, name)
+    ),
+)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -19,22 +35,28 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     The wait is RETRY_BACKOFF_BASE * 2**(n-1) seconds for retry n, at most RETRY_BACKOFF_MAX,
     or the server's Retry-After when that is longer (also capped). A base of 0 turns it off.
+    A host that cannot be resolved, refuses the connection or has no route (OFFLINE_ERRORS)
+    is retried on RETRY_BACKOFF_OFFLINE_BASE instead.
     """
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE")
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX")
+        self.offline_base = settings.getfloat("RETRY_BACKOFF_OFFLINE_BASE")
 
-    def delay(self, retry: int, retry_after: str | None = None) -> float:
+    def delay(self, retry: int, retry_after: str | None = None, *, offline: bool = False) -> float:
         """Seconds to wait before retry number `retry` (1-based)."""
-        wait = self.backoff_base * 2 ** (retry - 1) if self.backoff_base > 0 else 0.0
+        base = self.offline_base if offline else self.backoff_base
+        wait = base * 2 ** (retry - 1) if base > 0 else 0.0
         if retry_after:
             wait = max(wait, _retry_after_seconds(retry_after))
         return min(wait, self.backoff_max)
 
-    async def _wait(self, retried: Request, retry_after: str | None = None) -> None:
-        wait = self.delay(retried.meta.get("retry_times", 1), retry_after)
+    async def _wait(
+        self, retried: Request, retry_after: str | None = None, *, offline: bool = False
+    ) -> None:
+        wait = self.delay(retried.meta.get("retry_times", 1), retry_after, offline=offline)
         if wait > 0:
             await asyncio.sleep(wait)
 
@@ -48,7 +70,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request: Request, exception: Exception):
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            await self._wait(result)
+            await self._wait(result, offline=isinstance(exception, OFFLINE_ERRORS))
         return result
 
 

@@ -38,6 +38,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Wait 2 s, 4 s, 8 s ... (at most 60 s, or the server's Retry-After) before each retry.
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 60.0
+# Host not found, connection refused, no route: 1 s, 2 s, 4 s (one URL's retries in 7 s).
+RETRY_BACKOFF_OFFLINE_BASE = 1.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "ehz_scraper.middlewares.BackoffRetryMiddleware": 550,

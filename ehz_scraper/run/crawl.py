@@ -8,6 +8,7 @@ import sqlite3
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
@@ -70,6 +71,10 @@ class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        if opts.logfile:
+            # `--logfile logs/crawl-DATE.log` on a fresh host: Scrapy would die with a raw
+            # FileNotFoundError traceback and no summary; the folder is made instead.
+            Path(opts.logfile).parent.mkdir(parents=True, exist_ok=True)
         extensions = self.settings.getdict("EXTENSIONS")
         missing = {k: v for k, v in REQUIRED_EXTENSIONS.items() if k not in extensions}
         if missing:
