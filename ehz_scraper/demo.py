@@ -75,7 +75,32 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nehz stats --db {db}")
     from ehz_scraper.cli import main as ehz
 
-    return ehz.main(["stats", "--db", str(db)], prog_name="ehz", standalone_mode=False) or 0
+    status = ehz.main(["stats", "--db", str(db)], prog_name="ehz", standalone_mode=False) or 0
+    print(next_steps(opts.db, db))
+    return status
+
+
+def next_steps(shown_db: str, db: Path) -> str:
+    """What to try next on the demo archive, with a real multi-page article of it."""
+    from ehz_scraper.storage.queries import longest_article, open_readonly
+
+    conn = open_readonly(db)
+    try:
+        article_id = longest_article(conn)
+    finally:
+        conn.close()
+    commands = [
+        (f"export EHZ_DB={shown_db}", ""),
+        ("ehz serve", "browse it in Datasette, with charts"),
+        ("ehz search tea", "ranked full-text search"),
+        (f"ehz show {article_id} --format text", "an article to read"),
+        (f"ehz history {article_id}", "its versions"),
+    ]
+    width = max(len(cmd) for cmd, why in commands if why)
+    lines = ["", "Next, try (`source .venv/bin/activate` puts ehz on PATH; or type .venv/bin/ehz):"]
+    for cmd, why in commands:
+        lines.append(f"  {cmd.ljust(width)}  # {why}" if why else f"  {cmd}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

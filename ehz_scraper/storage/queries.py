@@ -336,3 +336,12 @@ def version_page_fetch(
         " AND fetched_at <= ? AND status IN (200, 304) ORDER BY fetched_at DESC, id DESC LIMIT 1",
         [article_id, page, first_seen],
     ).fetchone()
+
+
+def longest_article(conn: sqlite3.Connection) -> int | None:
+    """The complete article with the most pages (the newest of those), or None in an empty one."""
+    row = conn.execute(
+        "SELECT article_id FROM articles WHERE complete = 1"
+        " ORDER BY page_count DESC, article_id DESC LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
