@@ -44,6 +44,7 @@ class ArticleCapture:
     record: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable
     bad_pages: list[int] = field(default_factory=list)  # fetched pages that were not articles
+    stored: Any = None  # the StoreOutcome once archived (what the feed exports report)
 
 
 # ListingPage.stop_reason of a walk that reached the bottom of its ground: the listing ended,

@@ -170,6 +170,7 @@ class StorePipeline:
             self.writer.store_failed_capture(item, **item.failure)
             logger.error("store failed for %s: %s", item.url, item.failure["reason"])
             return
+        item.stored = outcome
         logger.debug("%s article %s (version %s)", outcome.status, item.article_id, outcome.version)
 
     def close_spider(self) -> None:

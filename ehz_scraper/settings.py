@@ -74,7 +74,11 @@ COMMANDS_MODULE = "ehz_scraper.run"
 EXTENSIONS = {
     "ehz_scraper.run.lock.RunLockExtension": 0,
     "ehz_scraper.run.report.RunReport": 10,
+    # `-o FILE` / FEEDS export the stored records, not the raw captures (ehz_scraper/feeds.py).
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "ehz_scraper.feeds.RecordFeedExporter": 0,
 }
+EHZ_FEED_LISTINGS = False  # -s EHZ_FEED_LISTINGS=1: feeds also get the listing pages walked
 EHZ_LOCK = True
 EHZ_LOCK_STALE_AFTER = 3 * 24 * 3600  # seconds; only for a lock from another host
 EHZ_DRIFT_THRESHOLD = 0.2  # share of articles needing fallback or lacking a field => degraded

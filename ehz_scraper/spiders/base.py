@@ -328,6 +328,29 @@ class EhzSpider(scrapy.Spider):
                 break
             state.page_urls.setdefault(k, url)
 
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """What `scrapy parse URL` (and `spider.parse(response)` in `scrapy shell URL`) shows.
+
+        For an article page: the record the extractor makes of this one page (a later page's
+        own text only; `page_urls` lists every page it links). Other pages give nothing. No
+        crawl calls this: the crawls' callbacks fetch whole articles for the pipelines.
+        """
+        from ehz_scraper.errors import NotAnArticle
+        from ehz_scraper.extraction import Page, extract_article
+        from ehz_scraper.site.urls import canonicalize_url
+
+        ref = parse_article_url(canonicalize_url(response.url, mirror=self.mirror))
+        if ref is None:
+            self.logger.warning("not an article URL: %s", response.url)
+            return
+        fetch = self._page_fetch(response, ref.url, ref.page)
+        try:
+            yield extract_article(
+                [Page(url=ref.url, body=fetch.body, headers=fetch.headers)], url=ref.page1_url
+            )
+        except NotAnArticle as exc:
+            self.logger.warning("not an article: %s (%s)", response.url, exc)
+
     def _page_fetch(self, response: Response, url: str, page: int, body: bytes | None = None):
         headers = [
             (key.decode("latin-1"), value.decode("latin-1"))

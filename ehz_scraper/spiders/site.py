@@ -18,6 +18,9 @@ class SiteSpider(EhzSpider):
 
     name = "site"
     args_model: ClassVar[type[WalkArgs]] = SiteArgs
+    # Declared on the class so `scrapy parse URL` and `scrapy shell URL` pick this spider for
+    # the site's URLs (the one spider that does; the instance narrows it to a mirror's host).
+    allowed_domains = ["ehangzhou.gov.cn"]
 
     async def start(self):
         yield self.home_request(self.parse_home)
