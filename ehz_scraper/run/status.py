@@ -6,11 +6,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ehz_scraper.exitcodes import STATUS_EXIT, ExitStatus
+from ehz_scraper.run.exitcodes import STATUS_EXIT, ExitStatus
+from ehz_scraper.settings import EHZ_DRIFT_MIN_ARTICLES, EHZ_DRIFT_THRESHOLD
 
-DEFAULT_DRIFT_THRESHOLD = 0.2
-# Below this many articles a share means little (one soft 404 in an incremental run of one).
-DEFAULT_DRIFT_MIN_ARTICLES = 3
 LISTING_SPIDERS = frozenset({"latest", "section", "site"})
 
 
@@ -74,8 +72,8 @@ def judge_run(
     counts: RunCounts,
     close_reason: str | None,
     *,
-    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
-    drift_min_articles: int = DEFAULT_DRIFT_MIN_ARTICLES,
+    drift_threshold: float = EHZ_DRIFT_THRESHOLD,
+    drift_min_articles: int = EHZ_DRIFT_MIN_ARTICLES,
 ) -> Verdict:
     """The verdict on a run: one that did not finish, fetched nothing or drifted is not `finished`.
 

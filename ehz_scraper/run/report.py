@@ -9,16 +9,13 @@ from pathlib import Path
 from scrapy import signals
 
 from ehz_scraper.items import ListingPage
-from ehz_scraper.runstatus import (
-    DEFAULT_DRIFT_MIN_ARTICLES,
-    DEFAULT_DRIFT_THRESHOLD,
+from ehz_scraper.run.status import (
     RunCounts,
     Verdict,
     judge_run,
     read_run_counts,
     record_verdict,
 )
-from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
 
 FAILURE_LINES = 5
 # ListingPage stop reasons that leave the rest of a listing unwalked (not a natural end).
@@ -96,9 +93,9 @@ class RunReport:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
-        self.db_path = Path(settings.get("EHZ_DB") or DEFAULT_DB)
-        self.threshold = settings.getfloat("EHZ_DRIFT_THRESHOLD", DEFAULT_DRIFT_THRESHOLD)
-        self.min_articles = settings.getint("EHZ_DRIFT_MIN_ARTICLES", DEFAULT_DRIFT_MIN_ARTICLES)
+        self.db_path = Path(settings["EHZ_DB"])
+        self.threshold = settings.getfloat("EHZ_DRIFT_THRESHOLD")
+        self.min_articles = settings.getint("EHZ_DRIFT_MIN_ARTICLES")
         # Built before the pipelines open the archive: any run row above this id is ours.
         self.baseline_run_id = _max_run_id(self.db_path)
         self.started = time.monotonic()
@@ -168,7 +165,7 @@ class RunReport:
         )
         summary = format_summary(counts, verdict, self.db_path)
         if counts.run_id is not None:
-            locked = self.crawler.settings.getbool("EHZ_LOCK", True)
+            locked = self.crawler.settings.getbool("EHZ_LOCK")
             record_verdict(
                 self.db_path, counts.run_id, verdict, summary, close_reason=reason, locked=locked
             )
