@@ -199,9 +199,13 @@ class _BenchSpider(Spider):
     name = "bench"
 
 
-def _started_crawler(db: Path) -> Crawler:
-    """A real (unstarted) crawler, as the pipelines see one during a crawl."""
-    crawler = get_crawler(_BenchSpider, {"EHZ_DB": str(db), "EHZ_BATCH_SIZE": 50})
+def pipeline_crawler(db: Path) -> Crawler:
+    """A real (unstarted) crawler with the project's EHZ_* settings, as the pipelines see one
+    during a crawl (components read them with no default of their own)."""
+    from ehz_scraper import settings as project
+
+    ehz = {k: v for k, v in vars(project).items() if k.startswith("EHZ_")}
+    crawler = get_crawler(_BenchSpider, {**ehz, "EHZ_DB": str(db), "EHZ_BATCH_SIZE": 50})
     crawler.crawling = True  # read at close_spider to tell finished from interrupted
     crawler.spider = _BenchSpider.from_crawler(crawler)  # open_spider names the run after it
     return crawler
@@ -215,7 +219,7 @@ def pipeline_throughput(db: Path, captures: int, seed: int) -> Throughput:
 
     items = [to_capture(article) for article in iter_articles(captures, seed)]
     extract, validate = ExtractPipeline(str(db)), ValidatePipeline()
-    store = StorePipeline.from_crawler(_started_crawler(db))
+    store = StorePipeline.from_crawler(pipeline_crawler(db))
     extract.open_spider()
     store.open_spider()
     # CPU time of this process as well as wall time: the machine may be shared, and the
@@ -453,6 +457,7 @@ __all__ = [
     "archive_figures",
     "build_query_archive",
     "ehz",
+    "pipeline_crawler",
     "pipeline_throughput",
     "query_figures",
     "query_mix",

@@ -184,6 +184,18 @@ def test_pipeline_throughput_stores_every_capture_of_the_site(tmp_path: Path) ->
     assert run.counts == {"articles_new": 6}  # none failed, none incomplete
 
 
+def test_pipeline_crawler_has_the_project_defaults(tmp_path: Path) -> None:
+    """Without them the store pipeline would commit after every article (EHZ_BATCH_SECONDS 0)."""
+    from bench.archive_figures import pipeline_crawler
+    from ehz_scraper import settings as project
+
+    settings = pipeline_crawler(tmp_path / "t.db").settings
+    assert settings.getfloat("EHZ_BATCH_SECONDS") == project.EHZ_BATCH_SECONDS == 2.0
+    assert settings.getfloat("EHZ_DRIFT_THRESHOLD") == project.EHZ_DRIFT_THRESHOLD
+    assert settings.getint("EHZ_BATCH_SIZE") == 50
+    assert settings["EHZ_DB"] == str(tmp_path / "t.db")
+
+
 def test_committed_test_site_is_what_build_site_renders(tmp_path: Path) -> None:
     """tests/fixtures/site/ is regenerated after a change to its templates (here or in sitegen)."""
     from tests.fixtures.site import build_site
