@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
 from ehz_scraper.errors import NotAnArticle
+from ehz_scraper.extraction.text import normalize_space
 
 _MAXSIZE_RE = re.compile(r"larger than download max size \((\d+)\)")
 _DECOMPRESS_RE = re.compile(r"DOWNLOAD_MAXSIZE \((\d+) B\) during decompression")
@@ -123,5 +124,5 @@ def not_an_article_reason(exc: NotAnArticle | str) -> str:
 
 
 def _one_line(text: str, limit: int = 200) -> str:
-    line = " ".join(text.split())
+    line = normalize_space(text)
     return line if len(line) <= limit else line[: limit - 1] + "…"
