@@ -25,6 +25,7 @@ from ehz_scraper.extraction.metadata import (
     template_title,
 )
 from ehz_scraper.extraction.page import Page
+from ehz_scraper.extraction.record import Image, Record, Section
 from ehz_scraper.site import selectors as xpaths
 from ehz_scraper.site.urls import (
     SITE_ORIGIN,
@@ -44,7 +45,7 @@ _PARSER = etree.HTMLParser(
 class ArticleExtraction:
     """An article's record, and the 1-based numbers of its pages that were not article pages."""
 
-    record: dict
+    record: Record
     bad_pages: list[int]
 
 
@@ -148,8 +149,8 @@ def extract_article_result(
     trail = breadcrumb(blocks)
 
     # Body, page by page; a section runs on across a page break.
-    sections: list[dict] = []
-    images: list[dict] = []
+    sections: list[Section] = []
+    images: list[Image] = []
     page_urls: list[str | None] = []
     bad_pages: list[int] = []
     bad_reasons: list[str] = []
@@ -209,7 +210,7 @@ def extract_article_result(
         for section in sections
         for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
     )
-    record = {
+    record: Record = {
         "article_id": article_id,
         "url": page1_url,
         "page_urls": page_urls,
@@ -235,7 +236,7 @@ def extract_article(
     url: str | None = None,
     url_hint: str | None = None,
     article_id_hint: int | None = None,
-) -> dict:
+) -> Record:
     """The record of the article whose pages (in order) are `pages`; see extract_article_result."""
     return extract_article_result(
         pages, url=url, url_hint=url_hint, article_id_hint=article_id_hint
