@@ -1,0 +1,290 @@
+"""The fallback path: a page outside the template, read by trafilatura (title, body) and htmldate.
+
+Only pages where the template's selectors miss come here, so trafilatura and htmldate are
+imported on first use: the template path and the CLI's start-up never load them.
+trafilatura's XML body is turned into the same token stream the template walk produces
+(body.py), so headings, bold-line headings, tables, `Editor:` trailers and captions follow the
+template path's rules; captions come from the page itself, because trafilatura drops them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ehz_scraper.extraction.body import (
+    FIGCAPTION,
+    HEADING,
+    IMAGE,
+    LINE,
+    ROW,
+    BodyPart,
+    Token,
+    Walker,
+    assemble,
+    is_caption,
+    is_widget,
+    resolve_src,
+)
+from ehz_scraper.extraction.dates import parse_date
+from ehz_scraper.extraction.metadata import strip_site_suffix, usable_title
+from ehz_scraper.extraction.text import normalize_space
+
+# trafilatura's options, chosen on ../shared/peer-pages (91 real articles, `python -m
+# bench.fallback`, F1 of the benchmark's scoring): favor_precision 0.973 against 0.962 for the
+# defaults and 0.963 for favor_recall; tables on (0.955 without them).
+TRAFILATURA_OPTIONS = {
+    "favor_precision": True,
+    "include_tables": True,
+    "include_images": True,
+    "include_formatting": True,  # <hi rend="#b">: a wholly bold line is a heading, as in #Content
+    "include_comments": False,
+}
+# htmldate without its extensive search: on the fixture pages of an unknown template the
+# extensive search dates the page from sidebar links and copyright lines (2026-01-01 instead
+# of no date for case 27, a 2021 sidebar link's date for cases 24 and 28), where the URL's
+# date is right.
+HTMLDATE_OPTIONS = {
+    "original_date": True,
+    "extensive_search": False,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
+
+
+@functools.cache
+def _trafilatura():  # noqa: ANN202 - the module, imported on the first fallback page
+    import trafilatura
+
+    return trafilatura
+
+
+@functools.cache
+def _htmldate():  # noqa: ANN202
+    import htmldate
+
+    return htmldate
+
+
+_HTML_PARSER = None
+
+
+def _parser():  # noqa: ANN202
+    global _HTML_PARSER
+    if _HTML_PARSER is None:
+        from lxml import html
+
+        _HTML_PARSER = html.HTMLParser(
+            encoding="utf-8", remove_comments=True, remove_pis=True, default_doctype=False
+        )
+    return _HTML_PARSER
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What trafilatura made of one page: its title and its body as trafilatura's XML."""
+
+    title: str | None
+    body: etree._Element | None
+
+
+def read_page(data: bytes, *, with_title: bool) -> Reading:
+    """trafilatura's reading of a page (UTF-8 `data`), widgets removed first as in #Content."""
+    from lxml import html
+
+    try:
+        tree = html.fromstring(data, parser=_parser())
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return Reading(None, None)
+    # Share bars, font-size switchers, pagers: the same class/id rule as in the template's body.
+    for el in [el for el in tree.iter() if isinstance(el.tag, str) and is_widget(el)]:
+        if el.getparent() is not None and el.tag not in ("html", "body"):
+            el.drop_tree()
+    doc = _trafilatura().bare_extraction(
+        tree,
+        with_metadata=with_title,
+        date_extraction_params=HTMLDATE_OPTIONS,
+        **TRAFILATURA_OPTIONS,
+    )
+    if doc is None:
+        return Reading(None, None)
+    title = usable_title(strip_site_suffix(normalize_space(doc.title))) if with_title else None
+    return Reading(title, doc.body)
+
+
+def page_date(data: bytes) -> str | None:
+    """The page's original publication date by htmldate, as ehz writes dates (Beijing time)."""
+    try:
+        found = _htmldate().find_date(data.decode("utf-8", "replace"), **HTMLDATE_OPTIONS)
+    except Exception:  # htmldate on a broken page: no date rather than no record
+        return None
+    if not found:
+        return None
+    if found.endswith("T00:00:00"):
+        return found[:10]  # htmldate writes midnight for a date printed without a time
+    return parse_date(found)  # an offset is kept as the moment, written in +08:00 like the site
+
+
+def _text(el: etree._Element) -> str:
+    return normalize_space("".join(el.itertext()))
+
+
+class _XmlTokens:
+    """trafilatura's XML (<head>, <p>, <lb/>, <hi>, <list>, <table>, <graphic>) as body tokens."""
+
+    def __init__(self) -> None:
+        self.tokens: list[Token] = []
+        self.block = 0
+        self.runs: list[tuple[str, bool]] = []
+        self.after_br = False
+
+    def end_line(self, *, by_br: bool = False) -> None:
+        if self.runs:
+            text = normalize_space("".join(t for t, _ in self.runs))
+            if text:
+                bold = all(b for t, b in self.runs if not t.isspace())
+                self.tokens.append(Token(LINE, text, self.block, False, bold, self.after_br))
+            self.runs = []
+        if by_br:
+            self.after_br = True
+
+    def new_block(self) -> None:
+        self.end_line()
+        self.block += 1
+        self.after_br = False
+
+    def graphic(self, el: etree._Element) -> None:
+        self.end_line()
+        self.after_br = False
+        src = (el.get("src") or "").strip() or None
+        alt = normalize_space(el.get("alt")) or None
+        self.tokens.append(Token(IMAGE, block=self.block, src=src, alt=alt))
+
+    def inline(self, el: etree._Element, bold: bool) -> None:
+        """The text of a paragraph-like element, its <lb/> breaks and images."""
+        if el.text:
+            self.runs.append((el.text, bold))
+        for child in el:
+            tag = child.tag
+            if tag == "lb":
+                self.end_line(by_br=True)
+            elif tag == "graphic":
+                self.graphic(child)
+            elif tag in ("list", "table", "quote", "p", "head"):
+                self.block_element(child)
+                self.new_block()
+            else:
+                self.inline(child, bold or (tag == "hi" and "#b" in (child.get("rend") or "")))
+            if child.tail:
+                self.runs.append((child.tail, bold))
+
+    def block_element(self, el: etree._Element) -> None:
+        tag = el.tag
+        self.new_block()
+        if tag == "head":
+            # The page's <h1> repeats the title (as in #Content); h2-h6 are sub-headings.
+            if (el.get("rend") or "").lower() != "h1":
+                text = _text(el)
+                if text:
+                    self.tokens.append(Token(HEADING, text, self.block))
+        elif tag == "graphic":
+            self.graphic(el)
+        elif tag == "list":
+            for item in el:
+                if item.tag == "item":
+                    self.new_block()
+                    self.inline(item, False)
+                elif isinstance(item.tag, str):
+                    self.block_element(item)
+        elif tag == "table":
+            self.table(el)
+        elif tag == "quote" and any(c.tag in ("p", "list", "head", "table") for c in el):
+            for child in el:
+                if isinstance(child.tag, str):
+                    self.block_element(child)
+        elif isinstance(tag, str):
+            self.inline(el, False)  # p, quote, code, and anything else with text
+        self.new_block()
+
+    def table(self, table: etree._Element) -> None:
+        rows = [row for row in table.iter("row") if _nearest(row, "table") is table]
+        cells = [[c for c in row if c.tag == "cell"] for row in rows]
+        if all(len(c) <= 1 for c in cells):
+            # One column: a layout table; its cells are ordinary containers (as in #Content).
+            for row in cells:
+                for cell in row:
+                    self.new_block()
+                    self.inline(cell, False)
+            return
+        for row in cells:
+            for cell in row:
+                for img in cell.iter("graphic"):
+                    self.graphic(img)
+            line = " | ".join(t for t in (_text(c) for c in row) if t)
+            if line:
+                self.tokens.append(Token(ROW, line, self.block))
+            self.new_block()
+
+
+def _nearest(el: etree._Element, tag: str) -> etree._Element | None:
+    parent = el.getparent()
+    while parent is not None and parent.tag != tag:
+        parent = parent.getparent()
+    return parent
+
+
+def page_captions(tree: etree._Element, base_url: str | None) -> dict[str, str]:
+    """Caption line of each image on the page (by resolved src), by the template's caption rules.
+
+    trafilatura keeps no captions (it drops <figcaption> and reads a caption line as a
+    paragraph), so the page's own images are read as the template walk reads #Content.
+    """
+    body = tree.find("body")
+    if body is None:
+        return {}
+    walker = Walker()
+    walker.walk_block(body, False, False)
+    walker.end_line()
+    found: dict[str, str] = {}
+    tokens = walker.tokens
+    for i, tok in enumerate(tokens[:-1]):
+        if tok.kind != IMAGE or tok.src is None:
+            continue
+        nxt = tokens[i + 1]
+        if nxt.kind == FIGCAPTION or (nxt.kind == LINE and is_caption(nxt, tok)):
+            src = resolve_src(tok.src, base_url)
+            if src is not None:
+                found.setdefault(src, nxt.text)
+    return found
+
+
+def fallback_body(
+    reading: Reading, tree: etree._Element, *, base_url: str | None, page: int
+) -> BodyPart:
+    """One page's sections and images from trafilatura's reading, captions from the page."""
+    if reading.body is None:
+        return BodyPart()
+    xml = _XmlTokens()
+    for el in reading.body:
+        if isinstance(el.tag, str):
+            xml.block_element(el)
+    xml.end_line()
+    captions = page_captions(tree, base_url) if any(t.kind == IMAGE for t in xml.tokens) else {}
+    tokens: list[Token] = []
+    drop: str | None = None  # a caption line trafilatura kept as a paragraph after its image
+    for tok in xml.tokens:
+        if drop is not None and tok.kind == LINE and tok.text == drop:
+            drop = None
+            continue
+        drop = None
+        tokens.append(tok)
+        if tok.kind == IMAGE and tok.src is not None:
+            caption = captions.get(resolve_src(tok.src, base_url) or "")
+            if caption is not None:
+                tokens.append(Token(FIGCAPTION, caption, tok.block))
+                drop = caption
+    return assemble(tokens, base_url=base_url, page=page)
+
+
+__all__ = ["Reading", "fallback_body", "page_date", "read_page"]
