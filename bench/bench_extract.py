@@ -20,7 +20,7 @@ from lxml import etree
 
 from ehz_scraper.errors import NotAnArticle
 from ehz_scraper.extraction import Page, extract_article
-from ehz_scraper.urls import article_page_url, canonicalize_url
+from ehz_scraper.site.urls import article_page_url, canonicalize_url
 
 PAGES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "pages"
 CHROME_LINK = '<li><a href="../../node_{n}.htm">Section {n} of the portal navigation</a></li>\n'

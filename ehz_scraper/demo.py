@@ -17,7 +17,7 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ehz_scraper.commands.crawl import crawl_argv
+from ehz_scraper.run.crawl import crawl_argv
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE_DIR = ROOT / "tests" / "fixtures" / "site"

@@ -11,8 +11,9 @@ from scrapy.crawler import Crawler
 
 from ehz_scraper.errors import NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
+from ehz_scraper.extraction.validate import bad_page_reasons, validation_problem
 from ehz_scraper.items import ArticleCapture, ListingPage
-from ehz_scraper.runreport import RunReport
+from ehz_scraper.run.report import RunReport
 from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
@@ -25,18 +26,6 @@ GOOD_STATUSES = (200, 304)
 def _fail(capture: ArticleCapture, stage: str, reason: str) -> ArticleCapture:
     capture.failure = {"stage": stage, "reason": reason}
     return capture
-
-
-def bad_page_reasons(record: dict[str, Any], bad_pages: list[int]) -> dict[int, str]:
-    """The extractor's warning about each bad page ("page 2 not an article: page not found")."""
-    warnings = (record.get("extraction") or {}).get("warnings") or []
-    reasons = {}
-    for page in bad_pages:
-        prefix = f"page {page} "
-        reasons[page] = next(
-            (w for w in warnings if w.startswith(prefix)), f"page {page} not an article"
-        )
-    return reasons
 
 
 class ExtractPipeline:
@@ -109,22 +98,6 @@ class ValidatePipeline:
         if reason:
             return _fail(item, "validate", reason)
         return item
-
-
-def validation_problem(record: dict[str, Any] | None, article_id: int) -> str | None:
-    """Why `record` must not be archived, or None when it may."""
-    if not record:
-        return "no record extracted"
-    if not (record.get("title") or "").strip():
-        return "record has no title"
-    if record.get("article_id") != article_id:
-        return f"record is for article {record.get('article_id')}, not {article_id}"
-    method = (record.get("extraction") or {}).get("method")
-    # A template page with no body text is a video-only article (the extractor warns);
-    # a fallback guess with no body is most likely not an article at all.
-    if not (record.get("body_text") or "").strip() and method != "template":
-        return "record has no body text (fallback extraction)"
-    return None
 
 
 class StorePipeline:

@@ -42,7 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "ehz_scraper.middlewares.BackoffRetryMiddleware": 550,
     # Before RedirectMiddleware (600): a redirect off the site becomes a recorded failure.
-    "ehz_scraper.offsite_redirects.OffsiteRedirectMiddleware": 650,
+    "ehz_scraper.middlewares.OffsiteRedirectMiddleware": 650,
 }
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
@@ -68,10 +68,10 @@ LOGSTATS_INTERVAL = 60.0
 
 # --- Reliability (lock, exit statuses, drift alarm): see the README's "Running from cron" ---
 # `scrapy crawl` exits 0 finished, 1 failed, 2 bad argument, 3 degraded, 4 interrupted, 75 locked.
-COMMANDS_MODULE = "ehz_scraper.commands"
+COMMANDS_MODULE = "ehz_scraper.run"
 EXTENSIONS = {
-    "ehz_scraper.runlock.RunLockExtension": 0,
-    "ehz_scraper.runreport.RunReport": 10,
+    "ehz_scraper.run.lock.RunLockExtension": 0,
+    "ehz_scraper.run.report.RunReport": 10,
 }
 EHZ_LOCK = True
 EHZ_LOCK_STALE_AFTER = 3 * 24 * 3600  # seconds; only for a lock from another host

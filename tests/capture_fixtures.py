@@ -16,7 +16,7 @@ from ehz_scraper.items import (
     PageFetch,
 )
 from ehz_scraper.pipelines import ExtractPipeline, StorePipeline, ValidatePipeline
-from ehz_scraper.urls import article_page_url, parse_article_url
+from ehz_scraper.site.urls import article_page_url, parse_article_url
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 T0 = "2026-11-26T07:00:00Z"

@@ -10,7 +10,7 @@ import pytest
 
 from ehz_scraper.errors import NotAnArticle
 from ehz_scraper.extraction import Page, extract_article
-from ehz_scraper.urls import article_page_url, canonicalize_url, parse_article_url
+from ehz_scraper.site.urls import article_page_url, canonicalize_url, parse_article_url
 
 PAGES_DIR = Path(__file__).parent / "fixtures" / "pages"
 CASES = sorted(p for p in PAGES_DIR.iterdir() if (p / "expected.json").is_file())

@@ -20,7 +20,7 @@ from ehz_scraper.extraction.dates import date_from_url, find_date, parse_date
 from ehz_scraper.extraction.decode import decode_html, header_charset, meta_charset
 from ehz_scraper.extraction.metadata import parse_info_text, section_of, strip_site_suffix
 from ehz_scraper.extraction.text import normalize_space
-from ehz_scraper.urls import canonicalize_url
+from ehz_scraper.site.urls import canonicalize_url
 
 URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 

@@ -17,7 +17,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from ehz_scraper.errors import NotAnArticle
-from ehz_scraper.fetch_errors import describe_failure, http_status_reason, not_an_article_reason
+from ehz_scraper.spiders.fetch_errors import (
+    describe_failure,
+    http_status_reason,
+    not_an_article_reason,
+)
 
 URL = "http://127.0.0.1:8765/2025-04/09/c_293116.htm"
 

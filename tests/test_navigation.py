@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ehz_scraper.navigation import (
+from ehz_scraper.spiders.navigation import (
     article_pages,
     find_section,
     listing_articles,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ehz_scraper.errors import BadURL
 from ehz_scraper.extraction.dates import date_from_url, find_date, parse_date
-from ehz_scraper.urls import canonicalize_url, parse_article_url, to_fetch_url
+from ehz_scraper.site.urls import canonicalize_url, parse_article_url, to_fetch_url
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ehz_scraper.commands.crawl import crawl_argv
+from ehz_scraper.run.crawl import crawl_argv
 from tests.support import archive_check as ac
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import FaultServer

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ehz_scraper.errors import ArchiveLocked
-from ehz_scraper.runlock import LockInfo, RunLock, lock_path_for
+from ehz_scraper.run.lock import LockInfo, RunLock, lock_path_for
 
 
 def _dead_pid() -> int:

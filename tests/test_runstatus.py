@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ehz_scraper.exitcodes import ExitStatus
-from ehz_scraper.runstatus import RunCounts, judge_run
+from ehz_scraper.run.exitcodes import ExitStatus
+from ehz_scraper.run.status import RunCounts, judge_run
 
 
 def counts(**kw) -> RunCounts:

@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 
-from ehz_scraper.commands.crawl import crawl_argv
+from ehz_scraper.run.crawl import crawl_argv
 from tests.support.archive_db import article_rows, query
 from tests.support.crawling import FAST, MANIFEST, ROOT, article, crawl, section_ids
 from tests.support.site_server import SiteServer, respond

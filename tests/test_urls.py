@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ehz_scraper.errors import BadURL
-from ehz_scraper.urls import (
+from ehz_scraper.site.urls import (
     article_id_from_filename,
     article_page_url,
     article_url_from_filename,

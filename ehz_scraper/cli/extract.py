@@ -12,7 +12,7 @@ import click
 from ehz_scraper.cli import main
 from ehz_scraper.errors import BadURL, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article
-from ehz_scraper.urls import (
+from ehz_scraper.site.urls import (
     article_id_from_filename,
     article_page_url,
     article_url_from_filename,

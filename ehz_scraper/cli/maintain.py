@@ -18,7 +18,7 @@ from ehz_scraper.cli.archive_db import (
 )
 from ehz_scraper.errors import ArchiveError, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
-from ehz_scraper.pipelines import validation_problem
+from ehz_scraper.extraction.validate import validation_problem
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.snapshots import SnapshotCodec, sha256_hex
 

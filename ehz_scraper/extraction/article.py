@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ehz_scraper.errors import BadURL, NotAnArticle
-from ehz_scraper.extraction import xpaths
 from ehz_scraper.extraction.body import BodyPart, extract_body, find_body, parse_pager
 from ehz_scraper.extraction.dates import date_from_url
 from ehz_scraper.extraction.decode import decode_html
@@ -26,7 +25,8 @@ from ehz_scraper.extraction.metadata import (
     template_title,
 )
 from ehz_scraper.extraction.page import Page
-from ehz_scraper.urls import SITE_ORIGIN, article_page_url, canonicalize_url, parse_article_url
+from ehz_scraper.site import selectors as xpaths
+from ehz_scraper.site.urls import SITE_ORIGIN, article_page_url, canonicalize_url, parse_article_url
 
 # One parser for every page: comments and processing instructions never reach the walk.
 _PARSER = etree.HTMLParser(

@@ -10,10 +10,10 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from ehz_scraper.errors import BadURL
-from ehz_scraper.extraction import xpaths
 from ehz_scraper.extraction.captions import has_credit, split_caption
 from ehz_scraper.extraction.text import normalize_space
-from ehz_scraper.urls import SITE_HOSTS, SITE_ORIGIN, canonicalize_url
+from ehz_scraper.site import selectors as xpaths
+from ehz_scraper.site.urls import ARTICLE_HREF_RE, SITE_HOSTS, SITE_ORIGIN, canonicalize_url
 
 BLOCK_TAGS = frozenset(
     {"p", "div", "section", "article", "figure", "blockquote", "ul", "ol", "li", "dl", "dt",
@@ -385,9 +385,9 @@ def parse_pager(
     links: list[tuple[int, int, str]] = []
     for a in el.iter("a"):
         href = a.get("href") or ""
-        match = xpaths.PAGER_HREF.search(href)
+        match = ARTICLE_HREF_RE.search(href)
         if match:
-            links.append((int(match[1]), int(match[2] or 1), href))
+            links.append((int(match["id"]), int(match["page"] or 1), href))
     if article_id is None and links:
         # Without a URL, the article is the id most links point at.
         ids = [i for i, _, _ in links]

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+from ehz_scraper.site.urls import ARTICLE_URL_DATE_RE
+
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 _MONTHS = {
@@ -40,7 +42,6 @@ _DAY_FIRST = re.compile(
 _COMPACT = re.compile(
     r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<hh>\d{2})(?P<mi>\d{2})(?P<ss>\d{2})?)?$"
 )
-_URL_DATE = re.compile(r"/(\d{4})-(\d{2})/(\d{2})/c_\d+(?:_\d+)?\.html?(?:$|[?#])")
 _TZ_OFFSET = re.compile(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
 
 
@@ -127,10 +128,11 @@ def date_from_url(url: str | None) -> str | None:
     """`YYYY-MM-DD` from an article URL's `/YYYY-MM/DD/c_<id>.htm` path, else None."""
     if not url:
         return None
-    match = _URL_DATE.search(url)
+    match = ARTICLE_URL_DATE_RE.search(url)
     if match is None:
         return None
     try:
-        return datetime(int(match[1]), int(match[2]), int(match[3])).date().isoformat()
+        day = datetime(int(match["year"]), int(match["month"]), int(match["day"]))
+        return day.date().isoformat()
     except ValueError:
         return None

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ehz_scraper.extraction import xpaths
 from ehz_scraper.extraction.body import element_text
 from ehz_scraper.extraction.dates import find_date, parse_date
 from ehz_scraper.extraction.text import normalize_space
+from ehz_scraper.site import selectors as xpaths
 
 
 def meta_tags(tree: etree._Element) -> dict[str, str]:

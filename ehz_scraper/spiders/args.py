@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ehz_scraper.errors import BadArgument, BadURL
-from ehz_scraper.urls import SITE_HOSTS, canonicalize_url, parse_article_url
+from ehz_scraper.site.urls import SITE_HOSTS, canonicalize_url, parse_article_url
 
 DEFAULT_BASE_URL = "https://www.ehangzhou.gov.cn/"
 

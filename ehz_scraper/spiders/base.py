@@ -13,9 +13,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from ehz_scraper import navigation as nav
 from ehz_scraper.errors import BadArgument
-from ehz_scraper.fetch_errors import describe_failure, http_status_reason
 from ehz_scraper.items import (
     STOP_END_OF_LISTING,
     STOP_INCREMENTAL,
@@ -24,13 +22,15 @@ from ehz_scraper.items import (
     ListingPage,
     PageFetch,
 )
-from ehz_scraper.spiders.archive_view import open_archive_view
-from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
-from ehz_scraper.urls import (
+from ehz_scraper.site.urls import (
     article_page_url,
     parse_article_url,
     to_fetch_url,
 )
+from ehz_scraper.spiders import navigation as nav
+from ehz_scraper.spiders.archive_view import open_archive_view
+from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
+from ehz_scraper.spiders.fetch_errors import describe_failure, http_status_reason
 
 # Statuses an article page request hands to its callback instead of the HttpError errback,
 # so a failed page becomes a FailedFetch with its status. Redirects (301/302/303/307/308)

@@ -8,7 +8,7 @@ from typing import ClassVar
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 
-from ehz_scraper import navigation as nav
+from ehz_scraper.spiders import navigation as nav
 from ehz_scraper.spiders.args import SiteArgs, WalkArgs
 from ehz_scraper.spiders.base import EhzSpider
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ehz_scraper.commands.crawl import crawl_argv
+from ehz_scraper.run.crawl import crawl_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((ROOT / "tests/fixtures/site/manifest.json").read_text(encoding="utf-8"))

@@ -1,4 +1,9 @@
-"""Every selector the extractor uses, precompiled: a redesign of the site is a diff in this file."""
+"""Every selector ehz uses on the site's pages, article and navigation: a redesign is a diff here.
+
+Sections: 1. the article template; 2. article fallbacks (unknown templates); 3. text rules
+(chrome, trailers, soft 404s, the info line); 4. navigation (home nav, listings, pagers).
+URL patterns (c_<id>.htm, dates in paths) live beside this in `urls.py`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from lxml import etree
 _X = etree.XPath
 
 
-def _has_class(name: str) -> str:
+def _cls(name: str) -> str:
+    """XPath test for an element carrying CSS class `name`."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
@@ -17,7 +23,8 @@ def _has_class(name: str) -> str:
 # 50 KB page); "/descendant::name" beats "//name"; a step that names its element beats
 # "*[predicate]" by far.
 
-# --- Template: the CMS's article page (site-model.md, "Modelled: article page markup") ---
+### 1. ARTICLE PAGE: THE TEMPLATE
+# The CMS's article page (site-model.md, "Modelled: article page markup") ---
 # The title, info line and breadcrumb are the `div`s with these classes. One pass collects
 # every classed div and Python sorts them by class token: 2-4x faster than a query per class.
 TITLE_CLASS, INFO_CLASS, BREADCRUMB_CLASS = "con_title", "info", "bread"
@@ -25,7 +32,7 @@ TEMPLATE_BLOCKS = _X("/descendant::div[@class]")
 CONTENT = _X("id('Content')")
 PAGER = _X("id('div_currpage')")
 
-# --- Fallbacks: generic markup, for pages in a template we have not seen ---
+### 2. ARTICLE PAGE: FALLBACKS (generic markup, for pages in a template we have not seen)
 META = _X("/html/head/meta[@content] | /html/body/meta[@content]")
 LINK_CANONICAL = _X(
     "/html/head/link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
@@ -35,7 +42,7 @@ TITLE_TAG = _X("/html/head/title | /html/body/title")
 H1 = _X("/html/body/descendant::h1[not(ancestor::*[@id='Content'])]")
 BODY_FALLBACKS = (
     ("articleBody", _X("/descendant::*[@itemprop='articleBody']")),
-    ("TRS_Editor", _X(f"/descendant::div[{_has_class('TRS_Editor')}]")),
+    ("TRS_Editor", _X(f"/descendant::div[{_cls('TRS_Editor')}]")),
 )
 # Paragraphs, for the densest-block fallback: not those in page chrome.
 PARAGRAPHS = _X(
@@ -82,7 +89,8 @@ DATE_META = (
     "datemodified",
 )
 
-# --- Pieces of page chrome found inside or next to the body, left out of every text ---
+### 3. TEXT RULES
+# Pieces of page chrome found inside or next to the body, left out of every text.
 SKIP_TAGS = frozenset(
     {"script", "style", "noscript", "template", "iframe", "object", "embed", "video", "audio",
      "source", "track", "form", "button", "select", "textarea", "input", "svg", "canvas", "map",
@@ -124,9 +132,51 @@ BREADCRUMB_SEPARATOR = re.compile(r"\s*(?:>>|>|»|›|＞|→)\s*")
 BREADCRUMB_LABEL = re.compile(
     r"^(?:you are here|current location|location|position)\s*[:：]\s*", re.I
 )
-# Pager links of an article: c_<id>.htm (page 1) and c_<id>_<k>.htm.
-PAGER_HREF = re.compile(r"c_(\d+)(?:_(\d+))?\.html?(?:$|[?#])")
 # Inline style that centres or bolds a block.
 STYLE_ALIGN = re.compile(r"text-align\s*:\s*(\w+)", re.I)
 CLASS_CENTER = re.compile(r"center", re.I)
 STYLE_BOLD = re.compile(r"font-weight\s*:\s*(?:bold|bolder|[6-9]00)", re.I)
+
+
+### 4. NAVIGATION (XPath strings, for Scrapy selectors)
+# Each tuple is tried in order: the modelled CMS markup first, generic fallbacks after.
+
+
+# Home page: the navigation bar whose link texts name the sections.
+NAV_LINKS: tuple[str, ...] = (
+    f"//div[{_cls('header')}]//*[{_cls('nav')}]//a[@href]",
+    f"//div[{_cls('header')}]//a[@href]",
+    f"//*[{_cls('nav')} or {_cls('menu')} or @id='nav' or @id='menu']//a[@href]",
+    "//nav//a[@href]",
+    "//a[@href]",
+)
+
+# Listing page: the list of articles. When one of these containers is on the page, its links
+# are the listing, even when there are none (an empty last page): no fallback then, or a
+# sidebar's links would pass for the listing.
+LISTING_CONTAINERS: tuple[str, ...] = (
+    f"//ul[{_cls('list')}]",
+    f"//*[{_cls('list')} or {_cls('news_list')} or {_cls('list_con')}]",
+)
+LISTING_ITEMS_IN_CONTAINER = ".//li//a[@href]"
+# Fallbacks when no list container is found: list items in the main column, then every article
+# link outside the page chrome and the sidebars.
+_CHROME = (
+    f"{_cls('header')} or {_cls('footer')} or {_cls('nav')} or self::nav or self::footer"
+    " or self::header or self::aside or contains(@class, 'side') or contains(@class, 'hot')"
+    " or contains(@class, 'related') or contains(@class, 'rank')"
+)
+LISTING_ITEMS_FALLBACK: tuple[str, ...] = (
+    f"//div[{_cls('main')}]//li//a[@href][not(ancestor::*[{_CHROME}])]",
+    f"//a[@href][not(ancestor::*[{_CHROME}])]",
+)
+
+# Listing page pager: the CMS puts it in div#div_currpage; other names are generic fallbacks.
+LISTING_PAGER_LINKS: tuple[str, ...] = (
+    "//*[@id='div_currpage']//a[@href]",
+    f"//*[{_cls('pager')} or {_cls('pages')} or {_cls('page')} or {_cls('pagination')}]//a[@href]",
+    f"//a[@href][{_cls('pagestyle')}]",
+)
+# A pager's "next page" link: its text without arrows is one of these, or it is only arrows.
+NEXT_LINK_WORDS: frozenset[str] = frozenset({"next", "next page", "下一页", "下页"})
+NEXT_ARROWS = ">»›"

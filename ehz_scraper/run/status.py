@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ehz_scraper.exitcodes import STATUS_EXIT, ExitStatus
+from ehz_scraper.run.exitcodes import STATUS_EXIT, ExitStatus
 
 DEFAULT_DRIFT_THRESHOLD = 0.2
 # Below this many articles a share means little (one soft 404 in an incremental run of one).

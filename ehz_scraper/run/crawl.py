@@ -13,8 +13,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from ehz_scraper.errors import ArchiveLocked, BadArgument, EhzError
-from ehz_scraper.exitcodes import ExitStatus
-from ehz_scraper.runreport import RunReport
+from ehz_scraper.run.exitcodes import ExitStatus
+from ehz_scraper.run.report import RunReport
 
 # The lock and the run report are part of what `crawl` promises (exit statuses, no overlap):
 # a `-s EXTENSIONS=...` on the command line replaces the project's dict, so they are put back.
@@ -22,8 +22,8 @@ from ehz_scraper.runreport import RunReport
 # store pipeline still adds a RunReport of its own (the run row gets its verdict), but this
 # command then prints no summary and exits 0.
 REQUIRED_EXTENSIONS = {
-    "ehz_scraper.runlock.RunLockExtension": 0,
-    "ehz_scraper.runreport.RunReport": 10,
+    "ehz_scraper.run.lock.RunLockExtension": 0,
+    "ehz_scraper.run.report.RunReport": 10,
 }
 
 

@@ -9,9 +9,16 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml.etree import ParserError
 
-from ehz_scraper import nav_xpaths as X
 from ehz_scraper.errors import BadURL
-from ehz_scraper.urls import ArticleRef, canonicalize_url, is_site_url, parse_article_url
+from ehz_scraper.site import selectors as X
+from ehz_scraper.site.urls import (
+    LATER_PAGE_HREF_RE,
+    ArticleRef,
+    canonicalize_url,
+    is_site_url,
+    later_page_marker,
+    parse_article_url,
+)
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 _HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
@@ -193,9 +200,9 @@ def article_pages(
     parsing a 50 KB page only to find its pager cost more than the rest of the spider.
     """
     pages: dict[int, str] = {}
-    if f"c_{article_id}_".encode() not in body:
+    if later_page_marker(article_id) not in body:
         return pages  # most articles have one page: a byte search settles it
-    for match in X.ARTICLE_PAGE_HREF.finditer(body):
+    for match in LATER_PAGE_HREF_RE.finditer(body):
         if int(match[2]) != article_id:
             continue
         try:

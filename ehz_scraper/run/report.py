@@ -9,7 +9,7 @@ from pathlib import Path
 from scrapy import signals
 
 from ehz_scraper.items import ListingPage
-from ehz_scraper.runstatus import (
+from ehz_scraper.run.status import (
     DEFAULT_DRIFT_MIN_ARTICLES,
     DEFAULT_DRIFT_THRESHOLD,
     RunCounts,

@@ -15,14 +15,32 @@ SITE_HOST = "www.ehangzhou.gov.cn"
 SITE_HOSTS = frozenset({"www.ehangzhou.gov.cn", "ehangzhou.gov.cn"})
 MAX_ARTICLE_ID = 2**63 - 1  # SQLite's largest INTEGER; a link beyond it is junk, not an article
 
-# /<YYYY-MM>/<DD>/c_<id>.htm, page k >= 2 as c_<id>_<k>.htm (the CMS convention).
-ARTICLE_PATH_RE = re.compile(
-    r"/(?P<year>\d{4})-(?P<month>\d{2})/(?P<day>\d{2})/c_(?P<id>\d+)(?:_(?P<page>\d+))?\.html?$"
-)
+# The CMS's URL conventions, each written once here; every other pattern is built from these.
+# An article page's file: c_<id>.htm, page k >= 2 as c_<id>_<k>.htm.
+_ID, _PAGE, _EXT = r"c_(?P<id>\d+)", r"_(?P<page>\d+)", r"\.html?"
+_ARTICLE_FILE = _ID + "(?:" + _PAGE + ")?" + _EXT
+# The folder an article sits in: /<YYYY-MM>/<DD>/.
+_DATE_FOLDER = r"(?P<year>\d{4})-(?P<month>\d{2})/(?P<day>\d{2})/"
+
+ARTICLE_PATH_RE = re.compile("/" + _DATE_FOLDER + _ARTICLE_FILE + "$")
 # The same pattern in a local file path (for `ehz extract` without --url).
-ARTICLE_FILE_RE = re.compile(
-    r"(?:(?P<year>\d{4})-(?P<month>\d{2})/(?P<day>\d{2})/)?c_(?P<id>\d+)(?:_(?P<page>\d+))?\.html?$"
+ARTICLE_FILE_RE = re.compile("(?:" + _DATE_FOLDER + ")?" + _ARTICLE_FILE + "$")
+# An article link inside a longer URL or href (a query or fragment may follow): the pager's links
+# and the date path of a page URL.
+ARTICLE_HREF_RE = re.compile(_ARTICLE_FILE + r"(?:$|[?#])")
+ARTICLE_URL_DATE_RE = re.compile("/" + _DATE_FOLDER + _ARTICLE_FILE + r"(?:$|[?#])")
+# Links to later pages (c_<id>_<k>.htm) in a page's raw bytes: (href, id, page).
+LATER_PAGE_HREF_RE = re.compile(
+    (
+        r"""href\s*=\s*["']?(?P<href>[^"'\s>]*?""" + _ID + _PAGE + _EXT + r""")(?=["'\s>])"""
+    ).encode(),
+    re.IGNORECASE,
 )
+
+
+def later_page_marker(article_id: int) -> bytes:
+    """Bytes every link to a later page of `article_id` contains (a cheap test before the regex)."""
+    return f"c_{article_id}_".encode()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""What ehz knows of www.ehangzhou.gov.cn: its URL patterns (`urls`) and selectors (`selectors`)."""
