@@ -20,8 +20,6 @@ BLOCK_TAGS = frozenset(
      "dd", "center", "header", "footer", "aside", "nav", "main", "pre", "address", "hr",
      "tr", "td", "th", "tbody", "thead", "tfoot", "caption", "details", "summary"}
 )  # fmt: skip
-# Where article text lives (tests/fixtures/pages/README.md); headings and tables are apart.
-TEXT_CONTAINERS = frozenset({"p", "blockquote", "pre", "figure", "td", "th"})
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BOLD_TAGS = frozenset({"b", "strong"})
 
@@ -117,11 +115,7 @@ def _is_bold(el: etree._Element, inherited: bool) -> bool:
 class Walker:
     """Turns a body element into a flat stream of lines, images and headings, in document order."""
 
-    def __init__(self, *, strict: bool = False) -> None:
-        # strict: text counts only inside paragraph-like elements (for a fallback block, where
-        # bare text in <div>s is bylines, dates and widgets rather than the article).
-        self.strict = strict
-        self.text_depth = 0
+    def __init__(self) -> None:
         self.tokens: list[Token] = []
         self.runs: list[tuple[str, bool]] = []
         self.block = 0
@@ -130,7 +124,7 @@ class Walker:
 
     # Lines and blocks
     def add(self, text: str | None, bold: bool) -> None:
-        if text and (self.text_depth or not self.strict):
+        if text:
             self.runs.append((text, bold))
 
     def end_line(self, *, by_br: bool = False) -> None:
@@ -155,8 +149,6 @@ class Walker:
     def walk_block(self, el: etree._Element, centered: bool, bold: bool) -> None:
         """Walk a block element's content as one block (new blocks for nested block children)."""
         self.start_block(centered)
-        holds_text = el.tag in TEXT_CONTAINERS
-        self.text_depth += holds_text
         self.add(el.text, bold)
         for child in el:
             self.walk(child, centered, bold)
@@ -164,7 +156,6 @@ class Walker:
                 if self.block_centered != centered:
                     self.start_block(centered)  # text after a nested block: back in our block
                 self.add(child.tail, bold)
-        self.text_depth -= holds_text
         self.start_block(centered)
 
     def walk(self, el: etree._Element, centered: bool, bold: bool) -> None:
@@ -279,14 +270,9 @@ def resolve_src(src: str, base: str | None) -> str | None:
         return None
 
 
-def extract_body(
-    container: etree._Element, *, base_url: str | None, page: int, strict: bool = False
-) -> BodyPart:
-    """Sections and images of one page's body element (the tree is only read, never changed).
-
-    `strict` reads text only inside paragraphs, headings, tables and figures (fallback blocks).
-    """
-    walker = Walker(strict=strict)
+def extract_body(container: etree._Element, *, base_url: str | None, page: int) -> BodyPart:
+    """Sections and images of one page's body element (the tree is only read, never changed)."""
+    walker = Walker()
     walker.walk_block(container, _align(container, False), False)
     walker.end_line()
     return assemble(walker.tokens, base_url=base_url, page=page)
