@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from dataclasses import dataclass
+from types import ModuleType
 
 from lxml import etree
 
@@ -33,19 +34,20 @@ from ehz_scraper.extraction.dates import parse_date
 from ehz_scraper.extraction.metadata import strip_site_suffix, usable_title
 from ehz_scraper.extraction.text import normalize_space
 
-# trafilatura's options, chosen on ../shared/peer-pages (91 real articles, `python -m
-# bench.fallback`, F1 of the benchmark's scoring): favor_precision 0.973 against 0.962 for the
-# defaults and 0.963 for favor_recall; tables on (0.955 without them).
+# trafilatura's options, chosen on ../shared/peer-pages (91 real articles, F1 of ehz's record
+# by the benchmark's scoring, `python -m bench.fallback`): favor_precision 0.974, against 0.965
+# with trafilatura's defaults and 0.966 with favor_recall; without tables 0.967; without
+# formatting (so no bold-line headings) 0.973. (Plain `trafilatura.extract`: 0.962 with its
+# defaults, 0.973 with favor_precision.)
 TRAFILATURA_OPTIONS = {
     "favor_precision": True,
     "include_tables": True,
     "include_formatting": True,  # <hi rend="#b">: a wholly bold line is a heading, as in #Content
     "include_comments": False,
 }
-# htmldate without its extensive search: on the fixture pages of an unknown template the
-# extensive search dates the page from sidebar links and copyright lines (2026-01-01 instead
-# of no date for case 27, a 2021 sidebar link's date for cases 24 and 28), where the URL's
-# date is right.
+# htmldate without its extensive search, which dates the site's pages from the dates in their
+# sidebar links (2021-05-06 on fixture cases 24 and 28) or from nowhere visible (2026-01-01 on
+# case 27, whose only date is the URL's).
 HTMLDATE_OPTIONS = {
     "original_date": True,
     "extensive_search": False,
@@ -54,31 +56,28 @@ HTMLDATE_OPTIONS = {
 
 
 @functools.cache
-def _trafilatura():  # noqa: ANN202 - the module, imported on the first fallback page
+def _trafilatura() -> ModuleType:
+    """trafilatura, imported on the first page off the template, never at start-up."""
     import trafilatura
 
     return trafilatura
 
 
 @functools.cache
-def _htmldate():  # noqa: ANN202
+def _htmldate() -> ModuleType:
     import htmldate
 
     return htmldate
 
 
-_HTML_PARSER = None
+@functools.cache
+def _parser() -> etree.HTMLParser:
+    """An lxml.html parser (trafilatura wants lxml.html elements) like the template's own."""
+    from lxml import html
 
-
-def _parser():  # noqa: ANN202
-    global _HTML_PARSER
-    if _HTML_PARSER is None:
-        from lxml import html
-
-        _HTML_PARSER = html.HTMLParser(
-            encoding="utf-8", remove_comments=True, remove_pis=True, default_doctype=False
-        )
-    return _HTML_PARSER
+    return html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, default_doctype=False
+    )
 
 
 @dataclass(frozen=True)
@@ -117,11 +116,19 @@ def read_page(data: bytes, *, with_title: bool) -> Reading:
         include_images=False,
         **TRAFILATURA_OPTIONS,
     )
-    if doc is None:
-        return Reading(None, None, None)
-    title = usable_title(strip_site_suffix(normalize_space(doc.title))) if with_title else None
+    if doc is None:  # nothing trafilatura would call an article: the title may still be there
+        if not with_title:
+            return Reading(None, None, None)
+        meta = _trafilatura().extract_metadata(tree, date_config=HTMLDATE_OPTIONS)
+        return Reading(_clean_title(meta.title if meta is not None else None), None, None)
+    title = _clean_title(doc.title) if with_title else None
     pictured = extract(tree, include_images=True, **TRAFILATURA_OPTIONS)
     return Reading(title, doc.body, pictured.body if pictured is not None else None)
+
+
+def _clean_title(text: str | None) -> str | None:
+    """trafilatura's title without the site's suffix; None when it is only the site's name."""
+    return usable_title(strip_site_suffix(normalize_space(text)))
 
 
 def page_date(data: bytes) -> str | None:
