@@ -147,3 +147,27 @@ def test_related_story_thumbnails_never_enter_the_body() -> None:
         (HEADING, "More"),
         (LINE, "Body."),
     ]
+
+
+def test_a_trafilatura_crash_is_said_in_the_record_not_a_traceback(monkeypatch) -> None:
+    import ehz_scraper.extraction.fallback as fallback
+
+    def crash(tree, *, with_title):
+        raise RuntimeError("odd page")
+
+    monkeypatch.setattr(fallback, "_read", crash)
+    page = b"""<html><body><div class="con_title">A title</div>
+<div class="story"><p>Text the template cannot find.</p></div></body></html>"""
+    record = extract_article([Page(URL, page)])
+    assert record["sections"] == []
+    assert record["extraction"] == {
+        "method": "fallback",
+        "warnings": [
+            "no info line",
+            "date from URL",
+            "no breadcrumb",
+            "body from trafilatura",
+            "no body text",
+            "trafilatura failed: RuntimeError: odd page",
+        ],
+    }

@@ -88,12 +88,11 @@ class Reading:
     title: str | None
     text: etree._Element | None
     with_images: etree._Element | None
+    error: str | None = None  # trafilatura raised: the record says so (a body-less record)
 
 
 def read_page(data: bytes, *, with_title: bool) -> Reading:
     """trafilatura's reading of a page (UTF-8 `data`), widgets removed first as in #Content."""
-    import copy
-
     from lxml import html
 
     try:
@@ -104,6 +103,15 @@ def read_page(data: bytes, *, with_title: bool) -> Reading:
     for el in [el for el in tree.iter() if isinstance(el.tag, str) and is_widget(el)]:
         if el.getparent() is not None and el.tag not in ("html", "body"):
             el.drop_tree()
+    try:
+        return _read(tree, with_title=with_title)
+    except Exception as exc:  # a library bug on one odd page must not stop the crawl
+        return Reading(None, None, None, f"trafilatura failed: {type(exc).__name__}: {exc}"[:200])
+
+
+def _read(tree: etree._Element, *, with_title: bool) -> Reading:
+    import copy
+
     extract = _trafilatura().bare_extraction
     # Images on change what trafilatura keeps: lists of thumbnails with headlines (related
     # stories) and caption lines come in, F1 0.968 against 0.975 with images off (bench.fallback,
@@ -333,7 +341,7 @@ def fallback_body(
 ) -> BodyPart:
     """One page's sections and images from trafilatura's reading, captions from the page."""
     if reading.text is None:
-        return BodyPart()
+        return BodyPart(warnings=[reading.error] if reading.error else [])
     stream = _place_images(_tokens(reading.text), _tokens(reading.with_images))
     captions = page_captions(tree, base_url) if any(t.kind == IMAGE for t in stream) else {}
     tokens: list[Token] = []
