@@ -23,8 +23,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings) -> None:
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
-        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX")
 
     def delay(self, retry: int, retry_after: str | None = None) -> float:
         """Seconds to wait before retry number `retry` (1-based)."""

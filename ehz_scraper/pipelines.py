@@ -14,7 +14,6 @@ from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.extraction.validate import bad_page_reasons, validation_problem
 from ehz_scraper.items import ArticleCapture, ListingPage
 from ehz_scraper.run.report import RunReport
-from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
 
@@ -41,7 +40,7 @@ class ExtractPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(crawler.settings.get("EHZ_DB") or DEFAULT_DB)
+        return cls(crawler.settings["EHZ_DB"])
 
     def open_spider(self) -> None:
         self.reader = ArchiveReader(self.db_path)
@@ -129,9 +128,9 @@ class StorePipeline:
         settings = crawler.settings
         return cls(
             crawler,
-            settings.get("EHZ_DB") or DEFAULT_DB,
-            settings.getint("EHZ_BATCH_SIZE", 50),
-            settings.getfloat("EHZ_BATCH_SECONDS", 2.0),
+            settings["EHZ_DB"],
+            settings.getint("EHZ_BATCH_SIZE"),
+            settings.getfloat("EHZ_BATCH_SECONDS"),
         )
 
     def open_spider(self) -> None:

@@ -66,7 +66,7 @@ LOG_LEVEL = "INFO"
 LOG_VERSIONS: list[str] = []
 LOGSTATS_INTERVAL = 60.0
 
-# --- Reliability (lock, exit statuses, drift alarm): see the README's "Running from cron" ---
+# --- Reliability (lock, exit statuses, drift alarm): see docs/operations.md ---
 # `scrapy crawl` exits 0 finished, 1 failed, 2 bad argument, 3 degraded, 4 interrupted, 75 locked.
 COMMANDS_MODULE = "ehz_scraper.run"
 EXTENSIONS = {
@@ -76,5 +76,5 @@ EXTENSIONS = {
 EHZ_LOCK = True
 EHZ_LOCK_STALE_AFTER = 3 * 24 * 3600  # seconds; only for a lock from another host
 EHZ_DRIFT_THRESHOLD = 0.2  # share of articles needing fallback or lacking a field => degraded
-EHZ_DRIFT_MIN_ARTICLES = 3
+EHZ_DRIFT_MIN_ARTICLES = 3  # below this many articles a share means little
 EHZ_QUIET = False  # -q / -s EHZ_QUIET=1: print only the run summary

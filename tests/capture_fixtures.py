@@ -8,6 +8,7 @@ from pathlib import Path
 from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
+from ehz_scraper import settings as project_settings
 from ehz_scraper.items import (
     STOP_END_OF_LISTING,
     ArticleCapture,
@@ -94,6 +95,11 @@ def listing(
     )
 
 
+# The project's own settings (every EHZ_* default), as `scrapy crawl` would load them; not its
+# extensions (the lock), which these runs without a crawl have no use for.
+EHZ_SETTINGS = {k: v for k, v in vars(project_settings).items() if k.startswith("EHZ_")}
+
+
 class FixtureSpider(Spider):
     name = "fixture"
 
@@ -102,7 +108,7 @@ class PipelineRun:
     """The three real pipelines, driven as Scrapy drives them, without a network."""
 
     def __init__(self, db: Path, **settings: object) -> None:
-        self.crawler = get_crawler(FixtureSpider, {"EHZ_DB": str(db), **settings})
+        self.crawler = get_crawler(FixtureSpider, {**EHZ_SETTINGS, "EHZ_DB": str(db), **settings})
         self.crawler.crawling = True  # as during a crawl; False would mean interrupted
         self.spider = FixtureSpider.from_crawler(self.crawler, mode="full")
         self.crawler.spider = self.spider  # what the pipelines read, as in a crawl

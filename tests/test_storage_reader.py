@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from capture_fixtures import PipelineRun, build_archive, capture, listing
 
-from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.storage.reader import ArchiveReader
 
 TOWNS_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
@@ -59,7 +58,7 @@ def test_a_resolved_failure_is_never_due(tmp_path):
 def test_spiders_read_due_failures_through_the_reader(tmp_path):
     db = tmp_path / "a.db"
     build_archive(db, capture("22_page_not_found"))
-    view = open_archive_view(str(db))
+    view = ArchiveReader(str(db))
     assert type(view) is ArchiveReader
     assert view.failures_due("2026-11-26T08:00:00Z") == {MISSING_URL}
     view.close()

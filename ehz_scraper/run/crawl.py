@@ -21,10 +21,7 @@ from ehz_scraper.run.report import RunReport
 # Turn them off explicitly with `-s EHZ_LOCK=0`, or by naming them with the value None; the
 # store pipeline still adds a RunReport of its own (the run row gets its verdict), but this
 # command then prints no summary and exits 0.
-REQUIRED_EXTENSIONS = {
-    "ehz_scraper.run.lock.RunLockExtension": 0,
-    "ehz_scraper.run.report.RunReport": 10,
-}
+from ehz_scraper.settings import EXTENSIONS as REQUIRED_EXTENSIONS
 
 
 def crawl_argv(
@@ -44,14 +41,14 @@ def _one_line(exc: BaseException) -> str:
 
 
 class Command(ScrapyCrawl):
-    """Scrapy's crawl, plus: exit statuses per outcome (README table) and a quiet mode.
+    """Scrapy's crawl, plus: exit statuses per outcome (docs/operations.md) and a quiet mode.
 
     Exit statuses: 0 finished, 1 failed, 2 bad argument, 3 degraded (drift alarm),
     4 interrupted, 75 the archive is locked by another crawl.
     """
 
     def short_desc(self) -> str:
-        return "Run a spider; the exit status says how the run went (0 finished, see README)"
+        return "Run a spider; its exit status tells how the run went (docs/operations.md)"
 
     def long_desc(self) -> str:
         return (

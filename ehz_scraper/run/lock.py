@@ -18,12 +18,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from ehz_scraper.errors import ArchiveError, ArchiveLocked
+from ehz_scraper.settings import EHZ_LOCK_STALE_AFTER
 
 logger = logging.getLogger(__name__)
 
 LOCK_SUFFIX = ".lock"
 # A lock from another host cannot be checked by PID; after this long it is presumed dead.
-DEFAULT_STALE_AFTER = 3 * 24 * 3600.0
 
 
 def lock_path_for(db_path: str | os.PathLike[str]) -> Path:
@@ -96,7 +96,7 @@ class RunLock:
         self,
         path: str | os.PathLike[str],
         *,
-        stale_after: float = DEFAULT_STALE_AFTER,
+        stale_after: float = EHZ_LOCK_STALE_AFTER,
         command: str = "crawl",
     ) -> None:
         self.path = Path(path)
@@ -231,13 +231,13 @@ class RunLockExtension:
     @classmethod
     def from_crawler(cls, crawler) -> RunLockExtension:
         settings = crawler.settings
-        if not settings.getbool("EHZ_LOCK", True):
+        if not settings.getbool("EHZ_LOCK"):
             raise NotConfigured("EHZ_LOCK is off")
         spider = getattr(crawler, "spider", None)
         name = getattr(spider, "name", None) or getattr(crawler.spidercls, "name", "?")
         lock = RunLock(
             lock_path_for(settings.get("EHZ_DB")),
-            stale_after=settings.getfloat("EHZ_LOCK_STALE_AFTER", DEFAULT_STALE_AFTER),
+            stale_after=settings.getfloat("EHZ_LOCK_STALE_AFTER"),
             command=f"scrapy crawl {name}",
         )
         lock.acquire()

@@ -10,9 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ehz_scraper.errors import BadArgument, BadURL
-from ehz_scraper.site.urls import SITE_HOSTS, canonicalize_url, parse_article_url
-
-DEFAULT_BASE_URL = "https://www.ehangzhou.gov.cn/"
+from ehz_scraper.site.urls import SITE_HOSTS, SITE_ORIGIN, canonicalize_url, parse_article_url
 
 
 class Mode(StrEnum):
@@ -28,7 +26,7 @@ class CrawlArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     base_url: str = Field(
-        DEFAULT_BASE_URL,
+        SITE_ORIGIN + "/",
         description="Home page of the site or of a copy of it (e.g. http://127.0.0.1:8765/).",
     )
     refresh: bool = Field(

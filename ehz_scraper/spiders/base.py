@@ -28,9 +28,9 @@ from ehz_scraper.site.urls import (
     to_fetch_url,
 )
 from ehz_scraper.spiders import navigation as nav
-from ehz_scraper.spiders.archive_view import open_archive_view
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.spiders.fetch_errors import describe_failure, http_status_reason
+from ehz_scraper.storage.reader import ArchiveReader
 
 # Statuses an article page request hands to its callback instead of the HttpError errback,
 # so a failed page becomes a FailedFetch with its status. Redirects (301/302/303/307/308)
@@ -91,9 +91,9 @@ class EhzSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.archive = open_archive_view(settings.get("EHZ_DB"))
-        spider.max_listing_pages = settings.getint("EHZ_MAX_LISTING_PAGES", 2000)
-        spider.max_article_pages = settings.getint("EHZ_MAX_ARTICLE_PAGES", 50)
+        spider.archive = ArchiveReader(settings["EHZ_DB"])
+        spider.max_listing_pages = settings.getint("EHZ_MAX_LISTING_PAGES")
+        spider.max_article_pages = settings.getint("EHZ_MAX_ARTICLE_PAGES")
         spider.known_ids = spider.archive.known_article_ids()
         spider.not_due = spider.archive.failures_not_due()
         # Failed URLs due for a retry: their articles count as new (an incomplete article is
