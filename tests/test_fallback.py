@@ -171,3 +171,21 @@ def test_a_trafilatura_crash_is_said_in_the_record_not_a_traceback(monkeypatch) 
             "trafilatura failed: RuntimeError: odd page",
         ],
     }
+
+
+def test_figcaption_found_for_a_lazy_image_whatever_sits_between() -> None:
+    page = _off_template(
+        "Bridge reopens",
+        """<p>The Qianjiang bridge reopened to traffic on Monday after eight months of repairs to
+its deck and cables, the city's transport bureau said in a statement.</p>
+<figure><img src="/static/lazy.gif" data-src="/img/bridge.jpg" alt="The bridge">
+<span class="credit">Li Wei</span><figcaption>The bridge at dusk. [Photo/Xinhua]</figcaption>
+</figure>
+<p>Buses on eleven routes return to the bridge from Tuesday, and cyclists get a lane of
+their own on the downstream side, separated from the cars by a low barrier.</p>""",
+    )
+    record = extract_article([Page(URL, page)])
+    [image] = record["images"]
+    assert (image["caption"], image["credit"]) == ("The bridge at dusk.", "Photo/Xinhua")
+    assert image["src"] == "https://www.ehangzhou.gov.cn/img/bridge.jpg"  # trafilatura's pick
+    assert "dusk" not in record["body_text"]
