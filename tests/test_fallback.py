@@ -189,3 +189,22 @@ their own on the downstream side, separated from the cars by a low barrier.</p>"
     assert (image["caption"], image["credit"]) == ("The bridge at dusk.", "Photo/Xinhua")
     assert image["src"] == "https://www.ehangzhou.gov.cn/img/bridge.jpg"  # trafilatura's pick
     assert "dusk" not in record["body_text"]
+
+
+def test_text_trafilatura_leaves_between_its_paragraphs_is_not_lost() -> None:
+    from lxml import etree
+
+    from ehz_scraper.extraction.fallback import _tokens
+
+    body = etree.fromstring(
+        "<body><p>First.</p>A quote left as a tail.<head rend='h2'>Next</head>Stray text."
+        "<quote><p>Quoted.</p>Quote tail.</quote></body>"
+    )
+    assert [(t.kind, t.text) for t in _tokens(body)] == [
+        (LINE, "First."),
+        (LINE, "A quote left as a tail."),
+        (HEADING, "Next"),
+        (LINE, "Stray text."),
+        (LINE, "Quoted."),
+        (LINE, "Quote tail."),
+    ]
