@@ -12,7 +12,7 @@ import pytest
 from bench.fallback import load_pages, pages_dir, score
 from ehz_scraper.extraction import Page, extract_article
 from ehz_scraper.extraction.body import HEADING, IMAGE, LINE, Token
-from ehz_scraper.extraction.fallback import _place_images
+from ehz_scraper.extraction.fallback import place_images
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "https://www.ehangzhou.gov.cn/2026-02/03/c_296600.htm"
@@ -140,7 +140,7 @@ def test_related_story_thumbnails_never_enter_the_body() -> None:
         _tok(IMAGE, block=5, src="thumb.jpg"),
         _tok(LINE, "Another story", 5),
     ]
-    placed = _place_images(text, pictured)
+    placed = place_images(text, pictured)
     assert [(t.kind, t.text or t.src) for t in placed] == [
         (LINE, "Lead."),
         (IMAGE, "photo.jpg"),
@@ -194,13 +194,13 @@ their own on the downstream side, separated from the cars by a low barrier.</p>"
 def test_text_trafilatura_leaves_between_its_paragraphs_is_not_lost() -> None:
     from lxml import etree
 
-    from ehz_scraper.extraction.fallback import _tokens
+    from ehz_scraper.extraction.fallback import body_tokens
 
     body = etree.fromstring(
         "<body><p>First.</p>A quote left as a tail.<head rend='h2'>Next</head>Stray text."
         "<quote><p>Quoted.</p>Quote tail.</quote></body>"
     )
-    assert [(t.kind, t.text) for t in _tokens(body)] == [
+    assert [(t.kind, t.text) for t in body_tokens(body)] == [
         (LINE, "First."),
         (LINE, "A quote left as a tail."),
         (HEADING, "Next"),

@@ -341,7 +341,8 @@ def page_captions(tree: etree._Element, base_url: str | None) -> dict[str, str]:
     return found
 
 
-def _tokens(body: etree._Element | None) -> list[Token]:
+def body_tokens(body: etree._Element | None) -> list[Token]:
+    """The body of a trafilatura XML reading as the token stream the template walk produces."""
     xml = _XmlTokens()
     if body is not None:
         xml.blocks(body)
@@ -349,7 +350,7 @@ def _tokens(body: etree._Element | None) -> list[Token]:
     return xml.tokens
 
 
-def _place_images(text: list[Token], pictured: list[Token]) -> list[Token]:
+def place_images(text: list[Token], pictured: list[Token]) -> list[Token]:
     """The text tokens with the images of the reading with images, where that reading has them.
 
     A text of the reading with images that is not in the text (a related story's headline
@@ -396,7 +397,7 @@ def fallback_body(
     """One page's sections and images from trafilatura's reading, captions from the page."""
     if reading.text is None:
         return BodyPart(warnings=[reading.error] if reading.error else [])
-    stream = _place_images(_tokens(reading.text), _tokens(reading.with_images))
+    stream = place_images(body_tokens(reading.text), body_tokens(reading.with_images))
     captions = page_captions(tree, base_url) if any(t.kind == IMAGE for t in stream) else {}
     tokens: list[Token] = []
     drop: str | None = None  # a caption line trafilatura kept as a paragraph after its image
