@@ -41,8 +41,7 @@ def _wall(argv: list[str], env: dict[str, str]) -> float:
 
 def _small_archive(workdir: Path) -> Path:
     """A one-article archive (the three-page fixture), built by the real writer."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from capture_fixtures import build_archive, capture
+    from tests.support.captures import build_archive, capture
 
     db = workdir / "startup.db"
     if not db.exists():

@@ -69,25 +69,6 @@ class ListingPage:
     stop_reason: str | None = None
 
 
-# The record's fields in the order the extractor builds them (extraction/article.py); the
-# archive stores records with sorted keys (for hashing), readers put them back in this order.
-RECORD_FIELDS = (
-    "article_id",
-    "url",
-    "page_urls",
-    "page_count",
-    "title",
-    "date",
-    "date_text",
-    "source",
-    "byline",
-    "section",
-    "breadcrumb",
-    "sections",
-    "images",
-    "body_text",
-    "extraction",
-)
 # What the archive adds to a record in `ehz show --format json` and the exports, in order.
 ARCHIVE_FIELDS = (
     "published_date",
@@ -101,7 +82,10 @@ ARCHIVE_FIELDS = (
 
 
 def in_record_order(record: dict[str, Any]) -> dict[str, Any]:
-    """`record` with its keys in RECORD_FIELDS order (unknown keys after, sorted)."""
-    ordered = {key: record[key] for key in RECORD_FIELDS if key in record}
+    """`record` with its keys in the order of extraction.record.Record (unknown keys after,
+    sorted): the archive stores records with sorted keys, for hashing."""
+    from ehz_scraper.extraction.record import Record  # lxml: only for who needs the order
+
+    ordered = {key: record[key] for key in Record.__annotations__ if key in record}
     ordered.update((key, record[key]) for key in sorted(record) if key not in ordered)
     return ordered

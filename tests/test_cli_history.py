@@ -10,10 +10,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from capture_fixtures import build_archive, capture, case_files
 from click.testing import CliRunner
 
 from ehz_scraper.cli import main
+from tests.support.captures import build_archive, capture, case_files
 
 URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 T0 = "2026-11-26T07:00:00Z"

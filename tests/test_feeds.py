@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ehz_scraper.items import RECORD_FIELDS
+from ehz_scraper.extraction.record import Record
 from ehz_scraper.run.crawl import crawl_argv
 from tests.support.archive_db import article_rows
 from tests.support.crawling import FAST, ROOT
@@ -34,7 +34,7 @@ def test_feed_has_one_record_per_stored_article(server, tmp_path):
     assert sorted(i["article_id"] for i in items) == sorted(stored)
     assert len(items) == 26
     for item in items:
-        assert list(item) == [*RECORD_FIELDS, "complete", "version", "archive_status"]
+        assert list(item) == [*Record.__annotations__, "complete", "version", "archive_status"]
         assert (item["complete"], item["version"], item["archive_status"]) == (
             bool(stored[item["article_id"]]["complete"]),
             1,

@@ -8,12 +8,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from capture_fixtures import PAGES
 from click.testing import CliRunner
 
 from ehz_scraper.cli import main
 from ehz_scraper.storage import schema
 from ehz_scraper.storage.archive import record_json
+from tests.support.captures import PAGES
 
 T0 = "2026-11-26T07:00:00Z"
 

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from capture_fixtures import build_archive, capture
 
 from bench.startup import splice
+from tests.support.captures import build_archive, capture
 
 ROOT = Path(__file__).parent.parent
 # Runs the CLI as the console script does, then lists what it imported.

@@ -51,7 +51,7 @@ def _upgrade(db: Path) -> None:
     from ehz_scraper.storage.schema import open_archive  # sqlite-utils: only when needed
 
     try:
-        open_archive(db, create=False).conn.close()
+        open_archive(db).conn.close()
     except ArchiveError as exc:
         raise ArchiveError(
             f"{db}: cannot upgrade the archive to schema {SCHEMA_VERSION}: {exc}"
