@@ -30,6 +30,7 @@ SECTIONS = [
     "Archive",
     "Queries",
     "Incremental",
+    "Start-up",
     "Goals",
 ]
 
@@ -51,7 +52,7 @@ def _expected_measured() -> set[str]:
     have_storage = importlib.util.find_spec("ehz_scraper.storage") is not None
     pipelines = bool(get_project_settings().getdict("ITEM_PIPELINES"))
     spiders = _spiders()
-    out = {"Synthetic site", "Server", "Extraction"}
+    out = {"Synthetic site", "Server", "Extraction", "Start-up"}
     from bench.fallback import pages_dir
 
     if (pages_dir() / "ground-truth.json").is_file():
