@@ -64,6 +64,7 @@ def heavy_imports(args: list[str]) -> list[str]:
 
 def startup_section(runs: int = 15, workdir: Path | None = None) -> Section:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    load = os.getloadavg()[0]
     ehz, sqlite_utils = _bin("ehz"), _bin("sqlite-utils")
     with tempfile.TemporaryDirectory() as tmp:
         db = _small_archive(Path(workdir or tmp))
@@ -103,7 +104,8 @@ def startup_section(runs: int = 15, workdir: Path | None = None) -> Section:
     s.notes.append(
         f"{runs} runs of each, alternating; wall time of the console scripts in "
         f"`{Path(sys.executable).parent}` as a shell runs them (`python -m bench.startup`). "
-        f"Median ratio {fmt(Figure('', ratios).median)}."
+        f"Median ratio {fmt(Figure('', ratios).median)}; 1-minute load average {load:.1f} "
+        f"on {os.cpu_count()} CPUs at the start (a shared machine is slower in both columns)."
     )
     return s
 
