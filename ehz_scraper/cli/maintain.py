@@ -115,12 +115,12 @@ def verify(db_path):
         problems.append(f"{table} row {rowid}: no matching {parent} row")
     codec = SnapshotCodec(conn)
     (n_snapshots,) = conn.execute("SELECT count(*) FROM snapshots").fetchone()
-    cur = conn.execute("SELECT hash, size, data, dict_id FROM snapshots")
-    for digest, size, data, dict_id in tqdm(
+    cur = conn.execute("SELECT hash, size, data, dict_id, compression FROM snapshots")
+    for digest, size, data, dict_id, compression in tqdm(
         cur, total=n_snapshots, unit=" blob", file=sys.stderr, disable=None
     ):
         try:
-            body = codec.decompress(data, dict_id)
+            body = codec.decompress(data, dict_id, compression)
         except ArchiveError as exc:
             problems.append(f"snapshot {digest}: {exc}")
             continue
