@@ -301,26 +301,13 @@ def crawl_section(ctx: Context) -> Section:
 
 
 def _fixture_pages_speed() -> str:
-    """ehz vs trafilatura on the hand-made fixture pages, by the extract branch's own bench."""
+    """ehz vs trafilatura on the hand-made fixture pages; a failure is a note, not a stop."""
     try:
-        import trafilatura
+        from bench.fixture_pages import fixture_pages_speed
 
-        from bench import bench_extract as be  # the extract branch's bench/bench_extract.py
-
-        pages = [be.Page(url=p.url, body=be._pad(p.body)) for p in be._pages()]
-        from ehz_scraper.extraction import extract_article
-
-        ehz_ms = be._time(lambda p: extract_article([p]), pages, 5)
-        texts = [p.body.decode("utf-8", "replace") for p in pages]
-        traf_ms = be._time(lambda t: trafilatura.bare_extraction(t, with_metadata=True), texts, 2)
-    except Exception as exc:  # another branch's script: report, never stop the run
-        return f"Fixture pages (`bench/bench_extract.py`) not measured: {type(exc).__name__}: {exc}"
-    e, t = statistics.median(ehz_ms), statistics.median(traf_ms)
-    return (
-        f"The extract branch's own check (`bench/bench_extract.py`: its {len(pages)} hand-made "
-        f"fixture pages padded to real size, median of 5 runs per page): ehz {e:.2f} ms/page, "
-        f"trafilatura {t:.1f} ms/page, {t / e:.0f}x."
-    )
+        return fixture_pages_speed(repeat=5)
+    except Exception as exc:
+        return f"Fixture pages (`bench/fixture_pages.py`) not measured: {type(exc).__name__}: {exc}"
 
 
 def _articles_in(db: Path) -> int | str:

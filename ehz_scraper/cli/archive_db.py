@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 
+from ehz_scraper.errors import ArchiveError
 from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
-from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION
+from ehz_scraper.storage.queries import NoArchive, open_readonly
 
 db_option = click.option(
     "--db",
@@ -30,39 +31,16 @@ def check_db(path: str) -> Path:
     """The archive path, or a one-line error when there is no archive there."""
     db = Path(path)
     if not db.is_file():
-        raise click.ClickException(f"no archive at {path} (run a crawl first, or pass --db)")
+        raise click.ClickException(str(NoArchive.at(path)))
     return db
 
 
 def connect_ro(path: str) -> sqlite3.Connection:
-    """A read-only connection to an existing, current archive."""
-    db = check_db(path)
+    """A read-only connection to an existing, current archive, or a one-line error."""
     try:
-        conn = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise click.ClickException(f"{path} is not an ehz archive: {exc}") from None
-    if row is None or int(row[0]) > SCHEMA_VERSION:
-        found = row[0] if row else "none"
-        raise click.ClickException(f"{path}: unsupported archive schema version {found}")
-    return conn
-
-
-def newest_page_fetch(
-    conn: sqlite3.Connection, article_id: int, page: int, *, served_only: bool = False
-) -> tuple[str, str, str] | None:
-    """(url, headers JSON, snapshot hash) of the newest fetch of an article's page, or None.
-
-    `served_only` keeps to fetches that served the page (200, or 304 resolved from a stored copy).
-    """
-    served = " AND status IN (200, 304)" if served_only else ""
-    return conn.execute(
-        "SELECT url, headers, snapshot_hash FROM fetches WHERE article_id = ? AND page = ?"
-        + served
-        + " ORDER BY fetched_at DESC, id DESC LIMIT 1",
-        [article_id, page],
-    ).fetchone()
+        return open_readonly(path)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def print_table(
@@ -84,11 +62,6 @@ def print_table(
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def dict_rows(cur: sqlite3.Cursor) -> list[dict[str, Any]]:
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur]
 
 
 def iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

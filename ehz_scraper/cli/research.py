@@ -16,16 +16,20 @@ from ehz_scraper.cli.archive_db import (
     connect_ro,
     date_options,
     db_option,
-    dict_rows,
     json_option,
-    newest_page_fetch,
     print_table,
 )
 from ehz_scraper.errors import ArchiveError, BadArgument
 from ehz_scraper.storage import export as exports
+from ehz_scraper.storage.queries import (
+    archive_stats,
+    article_record,
+    list_failures,
+    list_runs,
+    newest_page_fetch,
+)
 from ehz_scraper.storage.search import search as run_search
 from ehz_scraper.storage.snapshots import SnapshotCodec
-from ehz_scraper.storage.timeutil import utcnow
 
 
 @main.command()
@@ -89,16 +93,11 @@ def show(article_id, version, page, db_path):
         out.write(body)
         out.flush()
         return
-    sql = "SELECT record FROM versions WHERE article_id = ? AND version = "
-    if version is None:
-        sql += "(SELECT version FROM articles WHERE article_id = ?)"
-        row = conn.execute(sql, [article_id, article_id]).fetchone()
-    else:
-        row = conn.execute(sql + "?", [article_id, version]).fetchone()
-    if row is None:
+    record = article_record(conn, article_id, version)
+    if record is None:
         what = f"version {version} of article" if version is not None else "article"
         raise click.ClickException(f"no {what} {article_id} in the archive")
-    click.echo(json.dumps(json.loads(row[0]), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(record, ensure_ascii=False, indent=2))
 
 
 @main.command()
@@ -154,40 +153,8 @@ def stats(as_json, db_path):
     Example: ehz stats --db archive/ehangzhou.db
     """
     conn = connect_ro(db_path)
-    one = lambda sql: conn.execute(sql).fetchone()  # noqa: E731
-    articles, incomplete = one(
-        "SELECT count(*), count(*) - coalesce(sum(complete), 0) FROM articles"
-    )
-    data = {
-        "articles": articles,
-        "incomplete": incomplete,
-        "versions": one("SELECT count(*) FROM versions")[0],
-        "images": one("SELECT count(*) FROM images")[0],
-        "fetches": one("SELECT count(*) FROM fetches")[0],
-        "snapshots": one("SELECT count(*) FROM snapshots")[0],
-        "snapshot_bytes_raw": one("SELECT coalesce(sum(size), 0) FROM snapshots")[0],
-        "snapshot_bytes_stored": one("SELECT coalesce(sum(stored_size), 0) FROM snapshots")[0],
-        "open_failures": one("SELECT count(*) FROM failures WHERE resolved = 0")[0],
-        "by_year": dict_rows(
-            conn.execute(
-                "SELECT substr(date, 1, 4) AS year, count(*) AS articles FROM articles"
-                " GROUP BY year ORDER BY year"
-            )
-        ),
-        "by_section": dict_rows(
-            conn.execute(
-                "SELECT section, count(*) AS articles FROM articles GROUP BY section"
-                " ORDER BY articles DESC, section"
-            )
-        ),
-        "last_runs": dict_rows(
-            conn.execute(
-                "SELECT id, spider, status, started, finished, articles_new AS new,"
-                " articles_changed AS changed, articles_failed AS failed FROM runs"
-                " ORDER BY id DESC LIMIT 5"
-            )
-        ),
-    }
+    data = archive_stats(conn)
+    articles, incomplete = data["articles"], data["incomplete"]
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -238,17 +205,7 @@ def runs(limit, as_json, db_path):
     Example: ehz runs --limit 5 --json
     """
     conn = connect_ro(db_path)
-    rows = dict_rows(
-        conn.execute(
-            "SELECT id, spider, arguments, status, close_reason, started, finished, listing_pages,"
-            " articles_new AS new, articles_changed AS changed, articles_unchanged AS unchanged,"
-            " articles_incomplete AS incomplete, articles_failed AS failed,"
-            " fallback_extractions AS fallback, summary FROM runs ORDER BY id DESC LIMIT ?",
-            [limit],
-        )
-    )
-    for row in rows:
-        row["arguments"] = json.loads(row["arguments"])
+    rows = list_runs(conn, limit)
     print_table(rows, RUN_COLUMNS, as_json, "no runs")
 
 
@@ -265,15 +222,6 @@ def failures(show_all, as_json, db_path):
     Example: ehz failures --json
     """
     conn = connect_ro(db_path)
-    where = "" if show_all else " WHERE resolved = 0"
-    rows = dict_rows(
-        conn.execute(
-            "SELECT url, article_id, page, stage, reason, attempts, failed_at AS last_failed,"
-            " next_due, resolved, run_id FROM failures" + where + " ORDER BY failed_at DESC, id"
-        )
-    )
-    now = utcnow()
-    for row in rows:
-        row["due"] = "yes" if row["next_due"] <= now and not row["resolved"] else ""
+    rows = list_failures(conn, include_resolved=show_all)
     columns = ("url", "stage", "reason", "attempts", "last_failed", "next_due")
     print_table(rows, columns, as_json, "no open failures" if not show_all else "no failures")

@@ -41,14 +41,14 @@ def _one_line(exc: BaseException) -> str:
 
 
 class Command(ScrapyCrawl):
-    """Scrapy's crawl, plus: exit statuses per outcome (README table) and a quiet mode.
+    """Scrapy's crawl, plus: exit statuses per outcome (docs/operations.md) and a quiet mode.
 
     Exit statuses: 0 finished, 1 failed, 2 bad argument, 3 degraded (drift alarm),
     4 interrupted, 75 the archive is locked by another crawl.
     """
 
     def short_desc(self) -> str:
-        return "Run a spider; the exit status says how the run went (0 finished, see README)"
+        return "Run a spider; its exit status tells how the run went (docs/operations.md)"
 
     def long_desc(self) -> str:
         return (

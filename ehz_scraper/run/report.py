@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 
@@ -14,26 +13,12 @@ from ehz_scraper.run.status import (
     Verdict,
     judge_run,
     read_run_counts,
-    record_verdict,
 )
+from ehz_scraper.storage.runs import newest_run_id, write_verdict
 
 FAILURE_LINES = 5
 # ListingPage stop reasons that leave the rest of a listing unwalked (not a natural end).
 CUT_WALK_REASONS = frozenset({"listing page cap"})
-
-
-def _max_run_id(db_path: Path) -> int:
-    if not db_path.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
-        try:
-            row = conn.execute("SELECT max(id) FROM runs").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-    return int(row[0] or 0)
 
 
 def _size(n: int) -> str:
@@ -97,7 +82,7 @@ class RunReport:
         self.threshold = settings.getfloat("EHZ_DRIFT_THRESHOLD")
         self.min_articles = settings.getint("EHZ_DRIFT_MIN_ARTICLES")
         # Built before the pipelines open the archive: any run row above this id is ours.
-        self.baseline_run_id = _max_run_id(self.db_path)
+        self.baseline_run_id = newest_run_id(self.db_path)
         self.started = time.monotonic()
         # Counted from the items themselves, so the walk is known even without a run row.
         self.listing_pages = 0
@@ -166,8 +151,13 @@ class RunReport:
         summary = format_summary(counts, verdict, self.db_path)
         if counts.run_id is not None:
             locked = self.crawler.settings.getbool("EHZ_LOCK")
-            record_verdict(
-                self.db_path, counts.run_id, verdict, summary, close_reason=reason, locked=locked
+            write_verdict(
+                self.db_path,
+                counts.run_id,
+                verdict.status,
+                summary,
+                close_reason=reason,
+                locked=locked,
             )
         stats.set_value("ehz/status", verdict.status)
         stats.set_value("ehz/why", verdict.why)

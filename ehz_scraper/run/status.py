@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ehz_scraper.run.exitcodes import STATUS_EXIT, ExitStatus
 from ehz_scraper.settings import EHZ_DRIFT_MIN_ARTICLES, EHZ_DRIFT_THRESHOLD
+from ehz_scraper.storage.runs import run_figures
 
 LISTING_SPIDERS = frozenset({"latest", "section", "site"})
 
@@ -132,107 +132,28 @@ def read_run_counts(db_path: str | Path, spider: str, since: str | None = None) 
     Returns empty counts when the archive or the row does not exist (the crawl failed early).
     """
     counts = RunCounts(spider=spider)
-    path = Path(db_path)
-    if not path.exists():
+    figures = run_figures(db_path, spider, since)
+    if not figures:
         return counts
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-    try:
-        conn.row_factory = sqlite3.Row
-        sql = "SELECT * FROM runs WHERE spider = ?"
-        args: list[object] = [spider]
-        if since:
-            sql += " AND started >= ?"
-            args.append(since)
-        try:
-            row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
-        except sqlite3.OperationalError:
-            return counts  # no runs table: the archive was never opened by a pipeline
-        if row is None:
-            return counts
-        keys = row.keys()
-        counts.run_id = row["id"]
-        counts.started, counts.finished = row["started"], row["finished"]
-        counts.stored_status = row["status"]
-        for attr, column in (
-            ("listing_pages", "listing_pages"),
-            ("new", "articles_new"),
-            ("changed", "articles_changed"),
-            ("unchanged", "articles_unchanged"),
-            ("incomplete", "articles_incomplete"),
-            ("failed", "articles_failed"),
-            ("fallback", "fallback_extractions"),
-        ):
-            if column in keys:
-                setattr(counts, attr, row[column] or 0)
-        counts.links_listed = _scalar(
-            conn,
-            "SELECT coalesce(sum(json_array_length(article_urls)), 0) FROM listings"
-            " WHERE run_id = ?",
-            counts.run_id,
-        )
-        by_stage = dict(
-            _rows(
-                conn,
-                "SELECT stage, count(*) FROM failures WHERE run_id = ? GROUP BY stage",
-                counts.run_id,
-            )
-        )
-        counts.fetch_failures = by_stage.get("fetch", 0)
-        counts.not_articles = by_stage.get("extract", 0)
-        counts.missing_field = by_stage.get("validate", 0)
-        counts.store_failures = by_stage.get("store", 0)
-        counts.first_failures = [
-            (r[0], r[1], r[2])
-            for r in _rows(
-                conn,
-                "SELECT stage, url, reason FROM failures WHERE run_id = ? ORDER BY id LIMIT 5",
-                counts.run_id,
-            )
-        ]
-    finally:
-        conn.close()
+    row = figures["row"]
+    counts.run_id = row["id"]
+    counts.started, counts.finished = row["started"], row["finished"]
+    counts.stored_status = row["status"]
+    for attr, column in (
+        ("listing_pages", "listing_pages"),
+        ("new", "articles_new"),
+        ("changed", "articles_changed"),
+        ("unchanged", "articles_unchanged"),
+        ("incomplete", "articles_incomplete"),
+        ("failed", "articles_failed"),
+        ("fallback", "fallback_extractions"),
+    ):
+        setattr(counts, attr, row.get(column) or 0)
+    counts.links_listed = figures["links_listed"]
+    by_stage = figures["failures_by_stage"]
+    counts.fetch_failures = by_stage.get("fetch", 0)
+    counts.not_articles = by_stage.get("extract", 0)
+    counts.missing_field = by_stage.get("validate", 0)
+    counts.store_failures = by_stage.get("store", 0)
+    counts.first_failures = [tuple(f) for f in figures["first_failures"]]
     return counts
-
-
-def _rows(conn: sqlite3.Connection, sql: str, run_id: int | None) -> list[tuple]:
-    try:
-        return [tuple(r) for r in conn.execute(sql, [run_id]).fetchall()]
-    except sqlite3.OperationalError:
-        return []
-
-
-def _scalar(conn: sqlite3.Connection, sql: str, run_id: int | None) -> int:
-    rows = _rows(conn, sql, run_id)
-    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
-
-
-def record_verdict(
-    db_path: str | Path,
-    run_id: int,
-    verdict: Verdict,
-    summary: str,
-    *,
-    close_reason: str | None = None,
-    locked: bool = True,
-) -> None:
-    """Write the verdict into the run's row (status, close reason, summary), in one transaction.
-
-    Under the archive lock no other crawl can be running, so an earlier run still marked
-    `running` was killed: it is marked `interrupted` (its walk covers no completed ground).
-    """
-    conn = sqlite3.connect(db_path, timeout=30)
-    try:
-        with conn:
-            conn.execute(
-                "UPDATE runs SET status = ?, close_reason = ?, summary = ? WHERE id = ?",
-                [verdict.status, close_reason, summary, run_id],
-            )
-            if locked:
-                conn.execute(
-                    "UPDATE runs SET status = 'interrupted', summary = coalesce(summary,"
-                    " 'killed before it finished (found by a later run)')"
-                    " WHERE status = 'running' AND id < ?",
-                    [run_id],
-                )
-    finally:
-        conn.close()

@@ -13,7 +13,7 @@ from ehz_scraper.errors import ArchiveError
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
-# The CREATE statements are plain SQL so the README and this file say the same thing.
+# The CREATE statements are plain SQL so docs/archive.md and this file say the same thing.
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,

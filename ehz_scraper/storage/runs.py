@@ -1,0 +1,117 @@
+"""The run rows as the run report reads and closes them (outside the writer's connection)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+_TIMEOUT = 30
+
+
+def _connect_ro(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_TIMEOUT)
+
+
+def newest_run_id(db_path: str | Path) -> int:
+    """The highest run id in the archive (0 when there is no archive or no run yet)."""
+    path = Path(db_path)
+    if not path.exists():
+        return 0
+    try:
+        conn = _connect_ro(path)
+        try:
+            row = conn.execute("SELECT max(id) FROM runs").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0] or 0)
+
+
+def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> dict[str, Any]:
+    """The newest run row of `spider` (started at or after `since`) and what it recorded.
+
+    `{"row": {...}, "links_listed": int, "failures_by_stage": {stage: n},
+    "first_failures": [(stage, url, reason), ...]}`, or {} when there is no archive, no
+    runs table or no such row (the crawl failed before a pipeline opened the archive).
+    """
+    path = Path(db_path)
+    if not path.exists():
+        return {}
+    conn = _connect_ro(path)
+    try:
+        conn.row_factory = sqlite3.Row
+        sql = "SELECT * FROM runs WHERE spider = ?"
+        args: list[object] = [spider]
+        if since:
+            sql += " AND started >= ?"
+            args.append(since)
+        try:
+            row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+        except sqlite3.OperationalError:
+            return {}
+        if row is None:
+            return {}
+        run_id = row["id"]
+        listed = _rows(
+            conn,
+            "SELECT coalesce(sum(json_array_length(article_urls)), 0) FROM listings"
+            " WHERE run_id = ?",
+            run_id,
+        )
+        by_stage = _rows(
+            conn, "SELECT stage, count(*) FROM failures WHERE run_id = ? GROUP BY stage", run_id
+        )
+        first = _rows(
+            conn,
+            "SELECT stage, url, reason FROM failures WHERE run_id = ? ORDER BY id LIMIT 5",
+            run_id,
+        )
+        return {
+            "row": dict(row),
+            "links_listed": int(listed[0][0] or 0) if listed else 0,
+            "failures_by_stage": dict(by_stage),
+            "first_failures": first,
+        }
+    finally:
+        conn.close()
+
+
+def _rows(conn: sqlite3.Connection, sql: str, run_id: int) -> list[tuple]:
+    try:
+        return [tuple(r) for r in conn.execute(sql, [run_id]).fetchall()]
+    except sqlite3.OperationalError:
+        return []
+
+
+def write_verdict(
+    db_path: str | Path,
+    run_id: int,
+    status: str,
+    summary: str,
+    *,
+    close_reason: str | None = None,
+    locked: bool = True,
+) -> None:
+    """Write the verdict into the run's row (status, close reason, summary), in one transaction.
+
+    Under the archive lock no other crawl can be running, so an earlier run still marked
+    `running` was killed: it is marked `interrupted` (its walk covers no completed ground).
+    """
+    conn = sqlite3.connect(db_path, timeout=_TIMEOUT)
+    try:
+        with conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, close_reason = ?, summary = ? WHERE id = ?",
+                [status, close_reason, summary, run_id],
+            )
+            if locked:
+                conn.execute(
+                    "UPDATE runs SET status = 'interrupted', summary = coalesce(summary,"
+                    " 'killed before it finished (found by a later run)')"
+                    " WHERE status = 'running' AND id < ?",
+                    [run_id],
+                )
+    finally:
+        conn.close()
