@@ -7,12 +7,12 @@ import json
 import sqlite3
 
 import pytest
-from capture_fixtures import PAGES, T0, build_archive, capture, case_files
 
 from ehz_scraper.errors import ArchiveError
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.schema import SCHEMA_VERSION, open_archive
 from ehz_scraper.storage.snapshots import SnapshotCodec
+from tests.support.captures import PAGES, T0, build_archive, capture, case_files
 
 TOWNS = "01_three_page_towns"
 TOWNS_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
