@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import socket
 from pathlib import Path
 
@@ -20,7 +21,13 @@ INSTALL_HINT = "ehz serve needs Datasette: pip install -e '.[serve]'"
 @click.option(
     "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
-def serve(db_path: str, host: str, port: int) -> None:
+@click.option(
+    "--print-metadata",
+    is_flag=True,
+    help="Print the Datasette metadata for this file as JSON and exit "
+    "(for `datasette FILE -m`, without ehz's search, snippet and facet hooks).",
+)
+def serve(db_path: str, host: str, port: int, print_metadata: bool) -> None:
     """Browse the archive in Datasette (read-only), with search, facets and charts.
 
     The table and column descriptions and the canned queries apply whatever the file is
@@ -31,13 +38,17 @@ def serve(db_path: str, host: str, port: int) -> None:
     """
     connect_ro(db_path).close()  # one clear line when it is not an archive
     try:
-        # Imported here: `ehz --help` and the other commands need no Datasette.
+        # Imported here: `ehz --help` and the other commands need no Datasette (nor PyYAML).
+        import datasette_dashboards  # noqa: F401  (the dashboard page)
         import uvicorn
 
-        from ehz_scraper.storage.web import database_name
+        from ehz_scraper.storage.web import database_name, metadata_for
         from ehz_scraper.storage.web.app import make_datasette
     except ImportError:
         raise click.ClickException(INSTALL_HINT) from None
+    if print_metadata:
+        click.echo(json.dumps(metadata_for(database_name(db_path)), ensure_ascii=False, indent=2))
+        return
     _check_port(host, port)
     db = Path(db_path).resolve()
     ds = make_datasette(db)

@@ -81,7 +81,6 @@ def render_cell(
     return None
 
 
-
 def ranked_search_query(args: Sequence[tuple[str, str]]) -> str | None:
     """The search words when `args` are a bare search-box submission on the articles table.
 
@@ -191,7 +190,7 @@ class YearFacet(Facet):
                 )
             results.append(
                 {
-                    "name": f"{column} (year)",
+                    "name": "year",  # shown as the facet's title
                     "type": self.type,
                     "results": values,
                     "hideable": source != "metadata",
