@@ -272,3 +272,8 @@ def test_print_metadata_is_keyed_to_the_file_name(latest_archive):
     assert meta["databases"]["archive"]["tables"]["articles"]["searchmode"] == "raw"
     charts = meta["plugins"]["datasette-dashboards"]["archive"]["charts"]
     assert {c["db"] for c in charts.values()} == {"archive"}
+
+
+def test_table_page_does_not_probe_every_column_for_facet_suggestions(served):
+    # Datasette's suggestions took 1.6 s of a 1.7 s articles page on 20,000 articles.
+    assert served.json("/{db}/articles.json?_size=0")["suggested_facets"] == []
