@@ -19,8 +19,10 @@ from ehz_scraper.extraction.captions import is_credit, split_caption
 from ehz_scraper.extraction.dates import date_from_url, find_date, parse_date
 from ehz_scraper.extraction.decode import decode_html, header_charset, meta_charset
 from ehz_scraper.extraction.metadata import parse_info_text, section_of, strip_site_suffix
+from ehz_scraper.extraction.record import Extraction, Image, Record, Section
 from ehz_scraper.extraction.text import normalize_space
 from ehz_scraper.site.urls import canonicalize_url
+from tests.support.captures import capture
 
 URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 
@@ -608,3 +610,14 @@ def test_info_line_in_spans_with_nbsp() -> None:
         "chinadaily.com.cn",
         "Updated: 2021-05-12 10:31",
     )
+
+
+def test_record_never_drifts_from_its_typed_description():
+    """Every record has exactly the keys of extraction.record.Record and its parts, in order."""
+    item = capture("01_three_page_towns")
+    record = extract_article([Page(p.url, p.body, p.headers) for p in item.pages], url=item.url)
+    assert list(record) == list(Record.__annotations__)
+    assert len(record["sections"]) == 4
+    assert {tuple(s) for s in record["sections"]} == {tuple(Section.__annotations__)}
+    assert {tuple(i) for i in record["images"]} == {tuple(Image.__annotations__)}
+    assert list(record["extraction"]) == list(Extraction.__annotations__)

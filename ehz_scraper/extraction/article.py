@@ -25,8 +25,15 @@ from ehz_scraper.extraction.metadata import (
     template_title,
 )
 from ehz_scraper.extraction.page import Page
+from ehz_scraper.extraction.record import Image, Record, Section
 from ehz_scraper.site import selectors as xpaths
-from ehz_scraper.site.urls import SITE_ORIGIN, article_page_url, canonicalize_url, parse_article_url
+from ehz_scraper.site.urls import (
+    SITE_ORIGIN,
+    article_page_url,
+    canonicalize_url,
+    parse_article_url,
+)
+from ehz_scraper.site.urls import page1_url as canonical_page1
 
 # One parser for every page: comments and processing instructions never reach the walk.
 _PARSER = etree.HTMLParser(
@@ -38,7 +45,7 @@ _PARSER = etree.HTMLParser(
 class ArticleExtraction:
     """An article's record, and the 1-based numbers of its pages that were not article pages."""
 
-    record: dict
+    record: Record
     bad_pages: list[int]
 
 
@@ -58,18 +65,6 @@ def parse_page(page: Page) -> _Parsed:
     if root is None or (root.find("body") is None and not len(root)):
         raise NotAnArticle("empty body")
     return _Parsed(root, decoded.warnings)
-
-
-def _canonical_page1(url: str | None, base: str | None = None) -> str | None:
-    """The canonical page-1 URL of an article URL, None when `url` is not one."""
-    if not url:
-        return None
-    try:
-        canonical = canonicalize_url(url, base)
-    except BadURL:
-        return None
-    ref = parse_article_url(canonical)
-    return ref.page1_url if ref is not None else None
 
 
 def _title(tree: etree._Element, blocks: dict, meta: dict[str, str]) -> tuple[str, str | None]:
@@ -118,7 +113,7 @@ def extract_article_result(
     """
     if not pages:
         raise NotAnArticle("no pages")
-    given_url = _canonical_page1(url)
+    given_url = canonical_page1(url)
     if url is not None and given_url is None:
         raise BadURL(f"not an article URL of the site: {url}")
     first = parse_page(pages[0])
@@ -127,10 +122,10 @@ def extract_article_result(
     blocks = template_blocks(tree)
     title, title_how = _title(tree, blocks, meta)
 
-    page1_url = given_url or _canonical_page1(pages[0].url)
+    page1_url = given_url or canonical_page1(pages[0].url)
     if page1_url is None:
         href, _ = canonical_link(tree, meta)
-        page1_url = _canonical_page1(href, SITE_ORIGIN + "/") or _canonical_page1(url_hint)
+        page1_url = canonical_page1(href, SITE_ORIGIN + "/") or canonical_page1(url_hint)
     ref = parse_article_url(page1_url) if page1_url else None
     article_id = ref.article_id if ref is not None else article_id_hint
 
@@ -154,8 +149,8 @@ def extract_article_result(
     trail = breadcrumb(blocks)
 
     # Body, page by page; a section runs on across a page break.
-    sections: list[dict] = []
-    images: list[dict] = []
+    sections: list[Section] = []
+    images: list[Image] = []
     page_urls: list[str | None] = []
     bad_pages: list[int] = []
     bad_reasons: list[str] = []
@@ -215,7 +210,7 @@ def extract_article_result(
         for section in sections
         for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
     )
-    record = {
+    record: Record = {
         "article_id": article_id,
         "url": page1_url,
         "page_urls": page_urls,
@@ -241,7 +236,7 @@ def extract_article(
     url: str | None = None,
     url_hint: str | None = None,
     article_id_hint: int | None = None,
-) -> dict:
+) -> Record:
     """The record of the article whose pages (in order) are `pages`; see extract_article_result."""
     return extract_article_result(
         pages, url=url, url_hint=url_hint, article_id_hint=article_id_hint
@@ -254,7 +249,7 @@ def article_page_urls(page: Page, *, url: str | None = None) -> list[str]:
     For spiders: one URL (page 1's) when there is no pager. `url` (else `page.url`) must be an
     article URL of the site (BadURL otherwise); NotAnArticle for an empty or non-HTML body.
     """
-    page1_url = _canonical_page1(url or page.url)
+    page1_url = canonical_page1(url or page.url)
     if page1_url is None:
         raise BadURL(f"not an article URL of the site: {url or page.url}")
     ref = parse_article_url(page1_url)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -396,9 +395,7 @@ class Pager:
     hrefs: dict[int, str]  # page number -> href as written
 
 
-def parse_pager(
-    tree: etree._Element, article_id: int | None, resolve: Callable[[str], str] | None = None
-) -> Pager | None:
+def parse_pager(tree: etree._Element, article_id: int | None) -> Pager | None:
     """The article pager (`#div_currpage`): page count and links of the same article id."""
     found = xpaths.PAGER(tree)
     if not found:
@@ -419,7 +416,7 @@ def parse_pager(
     for ident, number, href in links:
         if ident == article_id:
             numbers.append(number)
-            hrefs.setdefault(number, resolve(href) if resolve else href)
+            hrefs.setdefault(number, href)
     for node in el.iter("span", "a", "b", "strong", "font"):
         text = (node.text or "").strip()
         if text.isdigit() and (node.tag != "a" or not node.get("href")):
