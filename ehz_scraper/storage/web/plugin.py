@@ -68,7 +68,7 @@ def render_cell(
         return Markup('<a href="{}">{}</a>').format(urls.row(database, "snapshots", value), value)
     if table == "articles" and column == "url" and isinstance(value, str):
         keys = row.keys()
-        if "article_id" not in keys:
+        if "article_id" not in keys or not value.startswith(("https://", "http://")):
             return None
         article_id = row["article_id"]
         versions = urls.table(database, "versions") + f"?article_id={article_id}"
