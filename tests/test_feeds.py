@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,23 +60,39 @@ def test_listing_items_only_when_asked_for(server, tmp_path):
     assert len(items) - len(listings) == 26
 
 
-def test_scrapy_parse_of_an_article_url(server):
+def test_scrapy_parse_of_an_article_url(server, tmp_path):
+    db = tmp_path / "a.db"
     url = f"{server.base_url}2025-01/19/c_292756_2.htm"
     cmd = [
         sys.executable, "-m", "scrapy", "parse", "--spider", "site", "--nolog",
-        "-a", f"base_url={server.base_url}", url,
+        "-a", f"base_url={server.base_url}", "-s", f"EHZ_DB={db}", url,
     ]  # fmt: skip
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    # Regression: each `scrapy parse` added a failed run row (and took the lock).
+    assert not db.exists() and not Path(f"{db}.lock").exists()
     assert "# Scraped Items" in proc.stdout
     assert "'article_id': 292756," in proc.stdout
     assert "'title': 'Yuhang rolls out riverside greenway'," in proc.stdout
     assert "'url': 'https://www.ehangzhou.gov.cn/2025-01/19/c_292756.htm'}]" in proc.stdout
 
 
-def test_scrapy_shell_uses_the_project_settings(server):
+def test_scrapy_shell_uses_the_project_settings(server, tmp_path):
+    db = tmp_path / "a.db"
     url = f"{server.base_url}2025-01/19/c_292756.htm"
     code = "print(response.status, response.request.headers['User-Agent'].decode()[:12])"
-    cmd = [sys.executable, "-m", "scrapy", "shell", url, "--nolog", "-c", code]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "shell",
+        url,
+        "--nolog",
+        "-s",
+        f"EHZ_DB={db}",
+        "-c",
+        code,
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert proc.stdout.splitlines()[0] == "200 ehz-scraper/"
+    assert proc.stdout.splitlines()[:1] == ["200 ehz-scraper/"], proc.stderr[-2000:]
+    assert not db.exists()  # a look at a page is not a run of the archive

@@ -1,5 +1,5 @@
-"""Schema 1 -> 2 by code: an archive an older ehz wrote gains published_date/published_at and
-searchable captions the first time it is opened, read-only commands included."""
+"""Migration by code: an archive an older ehz wrote (schema 1) gains published_date,
+published_at and searchable captions the first time it is opened, read-only commands included."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_v1_archive_is_migrated_on_first_read(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["search", "--in", "captions", "Fintech", "--db", str(db)])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith("266285  2021-05-12  Latest  ")
-    assert version_of(db) == "2"
+    assert version_of(db) == str(schema.SCHEMA_VERSION)
     conn = sqlite3.connect(db)
     assert conn.execute(
         "SELECT article_id, published_date, published_at, captions FROM articles ORDER BY 1"

@@ -101,5 +101,6 @@ def test_unreachable_site_ends_quickly_with_the_summary(tmp_path):
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "Traceback" in (tmp_path / "logs" / "crawl.log").read_text()  # the full log keeps them
     # robots.txt and the home page, each tried 4 times, waiting 1 + 2 + 4 s
-    # (RETRY_BACKOFF_OFFLINE_BASE); the default backoff (2 + 4 + 8 s each) took 30 s.
-    assert took < 2 * 10, took
+    # (RETRY_BACKOFF_OFFLINE_BASE): 14 s of waits, 15-20 s in all on a busy machine; the
+    # default backoff (2 + 4 + 8 s each) waited 28 s.
+    assert took < 25, took

@@ -26,5 +26,6 @@ from ehz_scraper.cli import (  # noqa: E402
     extract,  # noqa: F401
     maintain,  # noqa: F401
     research,  # noqa: F401
+    serve,  # noqa: F401
     versions,  # noqa: F401
 )
