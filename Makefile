@@ -11,19 +11,24 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # Each target installs only what it needs: a cron host running `make crawl` gets the runtime
-# dependencies alone, not the test tools or the benchmark's extractors (trafilatura, newspaper4k).
+# dependencies alone, not the test tools or the benchmark's extractor (newspaper4k).
 # A stamp is refreshed whenever pyproject.toml changes, so a pulled dependency change installs itself.
 $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e .
 	touch $@
 
+# The demo ends by suggesting `ehz serve`: it gets Datasette (the serve extra) too.
+$(VENV)/.serve: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[serve]'
+	touch $@ $(VENV)/.runtime
+
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
-	touch $@ $(VENV)/.runtime
+	touch $@ $(VENV)/.serve $(VENV)/.runtime
 
 $(VENV)/.bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
-	touch $@ $(VENV)/.test $(VENV)/.runtime
+	touch $@ $(VENV)/.test $(VENV)/.serve $(VENV)/.runtime
 
 # Everything (a development checkout): the same as the benchmark's set.
 $(VENV)/.installed: $(VENV)/.bench
@@ -40,7 +45,7 @@ lint: $(VENV)/.test
 test: lint
 	$(BIN)/pytest -n 2 -q
 
-demo: $(VENV)/.runtime
+demo: $(VENV)/.serve
 	$(BIN)/python -m ehz_scraper.demo
 
 bench: $(VENV)/.bench

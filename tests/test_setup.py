@@ -38,7 +38,7 @@ def installs(lines: list[str]) -> list[str]:
     ("target", "extras"),
     [
         ("crawl", ["."]),  # a cron host: no pytest, no trafilatura
-        ("demo", ["."]),
+        ("demo", ["'.[serve]'"]),  # it ends by suggesting `ehz serve`
         ("test", ["'.[test]'"]),
         ("bench", ["'.[test,bench]'"]),
     ],
