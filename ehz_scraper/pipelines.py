@@ -9,7 +9,7 @@ from typing import Any
 from scrapy import Spider
 from scrapy.crawler import Crawler
 
-from ehz_scraper.errors import NotAnArticle
+from ehz_scraper.errors import ArchiveWriteFailed, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.extraction.validate import bad_page_reasons, validation_problem
 from ehz_scraper.items import ArticleCapture, ListingPage
@@ -102,7 +102,7 @@ class ValidatePipeline:
 class StorePipeline:
     """Writes captures, failures and listing pages to the archive, and the run row around them.
 
-    At close it writes the run's counts and a provisional status (`finished`, or `interrupted`
+    At close it writes the run's counts and a provisional status (`failed`, or `interrupted`
     when the crawler had stopped crawling); the verdict (final status, close reason, summary,
     drift alarm) is the RunReport extension's, which this pipeline makes sure is present.
     """
@@ -146,10 +146,16 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         assert self.writer is not None
-        if isinstance(item, ListingPage):
-            self.writer.store_listing(item)
-        elif isinstance(item, ArticleCapture):
-            self._store_capture(item)
+        try:
+            if isinstance(item, ListingPage):
+                self.writer.store_listing(item)
+            elif isinstance(item, ArticleCapture):
+                self._store_capture(item)
+        except ArchiveWriteFailed as exc:
+            # The batch is gone (the writer reset itself): the verdict must say so, and the
+            # next item may store normally once there is room again.
+            self.report.write_failed(str(exc), exc.lost)
+            logger.error("%s (%d items not stored)", exc, exc.lost)
         return item
 
     def _store_capture(self, item: ArticleCapture) -> None:
@@ -165,6 +171,8 @@ class StorePipeline:
                 bad_pages=item.bad_pages,
                 bad_page_reasons=bad_page_reasons(item.record, item.bad_pages),
             )
+        except ArchiveWriteFailed:
+            raise  # not this article's fault: a failure row could not be written either
         except Exception as exc:  # recorded as a store failure, the article left out whole
             item.failure = {"stage": "store", "reason": f"{type(exc).__name__}: {exc}"}
             self.writer.store_failed_capture(item, **item.failure)
@@ -176,11 +184,18 @@ class StorePipeline:
         if self.writer is None:
             return
         # Provisional: pipelines close before Scrapy tells anyone the close reason, so the
-        # RunReport's verdict at spider_closed replaces this status.
-        status = "finished" if self.crawler.crawling else "interrupted"
-        self.writer.finish_run(status)
-        self.writer.close()
-        self.writer = None
+        # RunReport's verdict at spider_closed replaces this status. `failed` until then: a
+        # run whose verdict could not be written must not read as a completed walk.
+        status = "failed" if self.crawler.crawling else "interrupted"
+        writer, self.writer = self.writer, None
+        try:
+            writer.finish_run(status)
+            writer.close()
+        except ArchiveWriteFailed as exc:
+            self.report.write_failed(str(exc), exc.lost)
+            logger.error("%s (%d items not stored)", exc, exc.lost)
+        finally:
+            writer.conn.close()
 
 
 _NOT_ARGUMENTS = {"name", "crawler", "settings", "start_urls", "allowed_domains", "custom_settings"}

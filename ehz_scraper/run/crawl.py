@@ -110,10 +110,17 @@ class Command(ScrapyCrawl):
             self._bootstrap_error(error)
             return
         report = crawler.get_extension(RunReport) if hasattr(crawler, "extensions") else None
-        if report is None or report.verdict is None:
+        if report is None:  # the report was turned off on purpose (see REQUIRED_EXTENSIONS)
             self.exitcode = ExitStatus.FAILED if self.crawler_process.bootstrap_failed else 0
             return
-        print(report.summary, flush=True)
+        if report.verdict is None or report.summary is None:
+            # The crawl ended without its verdict (spider_closed never ran): not a success.
+            self._fail(ExitStatus.FAILED, "failed: the run ended without a verdict (see the log)")
+            return
+        # A summary may name a path that is not valid UTF-8: it must still be printed whole.
+        sys.stdout.flush()
+        sys.stdout.buffer.write(report.summary.encode("utf-8", "surrogateescape") + b"\n")
+        sys.stdout.flush()
         self.exitcode = int(report.verdict.exit_status)
 
     def _bootstrap_error(self, error: BaseException) -> None:

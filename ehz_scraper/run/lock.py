@@ -27,8 +27,12 @@ LOCK_SUFFIX = ".lock"
 
 
 def lock_path_for(db_path: str | os.PathLike[str]) -> Path:
-    """The lock file of an archive: beside it, named `<archive>.lock`."""
-    return Path(f"{os.fspath(db_path)}{LOCK_SUFFIX}")
+    """The lock file of an archive: beside the file itself, named `<archive>.lock`.
+
+    Keyed on the resolved file (symlinks followed, relative paths made absolute): two
+    spellings of one archive must meet at one lock.
+    """
+    return Path(f"{os.path.realpath(os.fspath(db_path))}{LOCK_SUFFIX}")
 
 
 def _process_start(pid: int) -> str | None:

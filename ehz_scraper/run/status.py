@@ -38,6 +38,8 @@ class RunCounts:
     responses_bytes: int = 0
     spider_errors: int = 0
     item_errors: int = 0  # items an exception in the pipelines lost (in no table)
+    write_failures: list[str] = field(default_factory=list)  # archive writes that failed
+    items_not_stored: int = 0  # items the failed writes rolled back
     duration: float | None = None
     walks_cut: list[str] = field(default_factory=list)  # listing walks a trap or failure cut
     first_failures: list[tuple[str, str, str]] = field(default_factory=list)  # stage, url, reason
@@ -81,6 +83,12 @@ def judge_run(
     or more than `drift_threshold` of the articles needed fallback extraction or lacked a
     required field; both only once at least `drift_min_articles` articles were tried.
     """
+    if counts.write_failures:
+        # Whatever else happened, the archive does not hold what the run fetched.
+        lost = f" ({counts.items_not_stored} items not stored)" if counts.items_not_stored else ""
+        more = len(counts.write_failures) - 1
+        also = f"; {more} more failed writes" if more > 0 else ""
+        return Verdict("failed", (f"{counts.write_failures[0]}{lost}{also}",))
     if close_reason == "shutdown":
         return Verdict("interrupted", ("stopped by a signal before the end",))
     if close_reason and close_reason.startswith("closespider_"):
@@ -125,14 +133,13 @@ def judge_run(
     return Verdict("finished")
 
 
-def read_run_counts(db_path: str | Path, spider: str, since: str | None = None) -> RunCounts:
-    """The counts of the newest run of `spider` in the archive (started at or after `since`).
+def read_run_counts(db_path: str | Path, spider: str, run_id: int | None) -> RunCounts:
+    """The counts of run `run_id` of `spider` as its committed row and tables hold them.
 
-    The archive lock guarantees one crawl at a time, so the newest run row is this crawl's.
-    Returns empty counts when the archive or the row does not exist (the crawl failed early).
+    Returns empty counts when there is no run id, archive or row (the crawl failed early).
     """
     counts = RunCounts(spider=spider)
-    figures = run_figures(db_path, spider, since)
+    figures = run_figures(db_path, run_id) if run_id is not None else {}
     if not figures:
         return counts
     row = figures["row"]

@@ -13,24 +13,8 @@ def _connect_ro(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_TIMEOUT)
 
 
-def newest_run_id(db_path: str | Path) -> int:
-    """The highest run id in the archive (0 when there is no archive or no run yet)."""
-    path = Path(db_path)
-    if not path.exists():
-        return 0
-    try:
-        conn = _connect_ro(path)
-        try:
-            row = conn.execute("SELECT max(id) FROM runs").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-    return int(row[0] or 0)
-
-
-def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> dict[str, Any]:
-    """The newest run row of `spider` (started at or after `since`) and what it recorded.
+def run_figures(db_path: str | Path, run_id: int) -> dict[str, Any]:
+    """Run `run_id`'s row and what it recorded (by id: "the newest run" may be another crawl's).
 
     `{"row": {...}, "links_listed": int, "failures_by_stage": {stage: n},
     "first_failures": [(stage, url, reason), ...]}`, or {} when there is no archive, no
@@ -42,13 +26,8 @@ def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> d
     conn = _connect_ro(path)
     try:
         conn.row_factory = sqlite3.Row
-        sql = "SELECT * FROM runs WHERE spider = ?"
-        args: list[object] = [spider]
-        if since:
-            sql += " AND started >= ?"
-            args.append(since)
         try:
-            row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", [run_id]).fetchone()
         except sqlite3.OperationalError:
             return {}
         if row is None:
