@@ -13,7 +13,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from ehz_scraper.errors import BadArgument
+from ehz_scraper.errors import BadArgument, BadURL
 from ehz_scraper.items import (
     STOP_END_OF_LISTING,
     STOP_INCREMENTAL,
@@ -24,6 +24,7 @@ from ehz_scraper.items import (
 )
 from ehz_scraper.site.urls import (
     article_page_url,
+    canonicalize_url,
     parse_article_url,
     to_fetch_url,
 )
@@ -287,6 +288,14 @@ class EhzSpider(scrapy.Spider):
                     url=url, page=page, reason=reason, failed_at=utc_now(), status=response.status
                 )
             )
+        elif (redirected := self._redirected_elsewhere(response, url)) is not None:
+            # Only a page whose final URL is this article's page may feed its record.
+            reason, other = redirected
+            state.capture.failed.append(
+                FailedFetch(url=url, page=page, reason=reason, failed_at=utc_now())
+            )
+            if other is not None:
+                yield from self.article_requests(other, None, state.capture.listing_section)
         else:
             state.capture.pages.append(self._page_fetch(response, url, page))
             found = nav.article_pages(
@@ -296,6 +305,26 @@ class EhzSpider(scrapy.Spider):
                 if k <= self.max_article_pages:
                     state.page_urls.setdefault(k, page_url)
         yield from self._next_or_done(state)
+
+    def _redirected_elsewhere(
+        self, response: Response, url: str
+    ) -> tuple[str, str | None] | None:
+        """(failure reason, the other article's page 1 or None) when a redirect took the
+        request away from page `url`; None when the final URL is that page (or equivalent)."""
+        if not response.meta.get("redirect_urls"):
+            return None
+        try:
+            final = canonicalize_url(response.url, mirror=self.mirror)
+        except BadURL:
+            return f"not an article: redirected to {response.url}", None
+        if final == url:
+            return None  # http -> https, no www -> www: the same page
+        ref, wanted = parse_article_url(final), parse_article_url(url)
+        if ref is None:
+            return f"not an article: redirected to {final}", None
+        if wanted is not None and ref.article_id == wanted.article_id:
+            return f"redirected to page {ref.page} of the article ({final})", None
+        return f"redirected to c_{ref.article_id}", ref.page1_url
 
     def article_page_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]

@@ -97,7 +97,7 @@ def describe_failure(
 
 
 def _ignored_reason(text: str, request: Any) -> str:
-    if text.startswith("redirect offsite to "):
+    if text.startswith(("redirect offsite to ", "refused: ")):
         return _one_line(text)  # from OffsiteRedirectMiddleware
     if text == "Forbidden by robots.txt":
         return "disallowed by robots.txt"
