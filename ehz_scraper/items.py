@@ -44,6 +44,7 @@ class ArticleCapture:
     record: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable
     bad_pages: list[int] = field(default_factory=list)  # fetched pages that were not articles
+    video_players: int = 0  # video players the extractor saw in the body (see validate.py)
 
 
 # ListingPage.stop_reason of a walk that reached the bottom of its ground: the listing ended,
@@ -52,6 +53,12 @@ class ArticleCapture:
 STOP_END_OF_LISTING = "end of listing"
 STOP_INCREMENTAL = "incremental: nothing new"
 BRIDGING_STOPS = (STOP_END_OF_LISTING, STOP_INCREMENTAL)
+# A listing page without article links: where earlier walks of the section found links the
+# listing failed (a drift sign); on page 1 of a section no walk ever found links in, the
+# section yields nothing at all (the run fails); else the walk simply ends there.
+STOP_NO_LINKS = "no article links"
+STOP_FAILED_LISTING = "failed listing: no article links where earlier walks found"
+STOP_NOTHING_LISTED = "no article links on page 1, and no earlier walk found any"
 
 
 @dataclass

@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 
 from ehz_scraper.errors import ArchiveWriteFailed, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
+from ehz_scraper.extraction.article import CUT_WARNING
 from ehz_scraper.extraction.validate import bad_page_reasons, validation_problem
 from ehz_scraper.items import ArticleCapture, ListingPage
 from ehz_scraper.run.report import RunReport
@@ -34,13 +35,14 @@ class ExtractPipeline:
     the newest stored snapshot of that URL before extraction.
     """
 
-    def __init__(self, db_path: str) -> None:
+    def __init__(self, db_path: str, stats: Any = None) -> None:
         self.db_path = db_path
+        self.stats = stats
         self.reader: ArchiveReader | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(crawler.settings["EHZ_DB"])
+        return cls(crawler.settings["EHZ_DB"], crawler.stats)
 
     def open_spider(self) -> None:
         self.reader = ArchiveReader(self.db_path)
@@ -80,6 +82,10 @@ class ExtractPipeline:
             return _fail(item, "extract", f"extractor error: {type(exc).__name__}: {exc}")
         item.record = result.record
         item.bad_pages = list(result.bad_pages)
+        item.video_players = result.video_players
+        warnings = (result.record.get("extraction") or {}).get("warnings") or []
+        if self.stats is not None and any(CUT_WARNING in w for w in warnings):
+            self.stats.inc_value("ehz/cut_pages")  # the drift alarm counts these
         return item
 
 
@@ -93,7 +99,9 @@ class ValidatePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleCapture) or item.failure is not None:
             return item
-        reason = validation_problem(item.record, item.article_id)
+        reason = validation_problem(
+            item.record, item.article_id, video_players=item.video_players
+        )
         if reason:
             return _fail(item, "validate", reason)
         return item

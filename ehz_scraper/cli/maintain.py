@@ -64,7 +64,9 @@ def reextract(ids, all_, db_path):
             counts["failed"] += 1
             problems.append(f"{article_id}: not an article: {exc}")
             continue
-        problem = validation_problem(result.record, article_id)
+        problem = validation_problem(
+            result.record, article_id, video_players=result.video_players
+        )
         if problem:
             counts["failed"] += 1
             problems.append(f"{article_id}: {problem}")

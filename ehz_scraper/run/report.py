@@ -10,7 +10,7 @@ from pathlib import Path
 from scrapy import signals
 
 from ehz_scraper.errors import ArchiveWriteFailed
-from ehz_scraper.items import ListingPage
+from ehz_scraper.items import STOP_FAILED_LISTING, STOP_NOTHING_LISTED, ListingPage
 from ehz_scraper.run.status import (
     RunCounts,
     Verdict,
@@ -90,6 +90,8 @@ class RunReport:
         self.listing_pages = 0
         self.links_listed = 0
         self.walks_cut: list[str] = []
+        self.failed_listings: list[str] = []
+        self.empty_sections: list[str] = []
         self.item_errors = 0
         self.write_failures: list[str] = []
         self.items_not_stored = 0
@@ -134,6 +136,16 @@ class RunReport:
             self.listing_pages += 1
             self.links_listed += len(item.article_urls)
             reason = item.stop_reason or ""
+            if reason.startswith(STOP_FAILED_LISTING):
+                self.failed_listings.append(
+                    f"failed listing: page {item.page} of {item.section} ({item.url}) yielded no"
+                    f" article links where earlier walks found {reason.rsplit(' ', 1)[-1]}"
+                )
+            elif reason == STOP_NOTHING_LISTED:
+                self.empty_sections.append(
+                    f"the first listing page of {item.section} ({item.url}) yielded no article"
+                    " links and no earlier walk found any (a listing rendered by script?)"
+                )
             if reason in CUT_WALK_REASONS or reason.startswith("fetch failed"):
                 # The walk stopped before the listing's end: articles beyond it were not seen.
                 self.walks_cut.append(
@@ -170,11 +182,14 @@ class RunReport:
         counts.listing_pages = max(counts.listing_pages, self.listing_pages)
         counts.links_listed = max(counts.links_listed, self.links_listed)
         counts.walks_cut = list(self.walks_cut)
+        counts.failed_listings = list(self.failed_listings)
+        counts.empty_sections = list(self.empty_sections)
         counts.requests = stats.get_value("downloader/request_count", 0)
         counts.retries = stats.get_value("retry/count", 0)
         counts.responses_bytes = stats.get_value("downloader/response_bytes", 0)
         counts.spider_errors = stats.get_value("spider_exceptions/count", 0)
         counts.item_errors = self.item_errors
+        counts.cut_pages = stats.get_value("ehz/cut_pages", 0)
         counts.write_failures = list(self.write_failures)
         counts.items_not_stored = self.items_not_stored
         counts.duration = time.monotonic() - self.started

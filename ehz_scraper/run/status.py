@@ -42,6 +42,10 @@ class RunCounts:
     items_not_stored: int = 0  # items the failed writes rolled back
     duration: float | None = None
     walks_cut: list[str] = field(default_factory=list)  # listing walks a trap or failure cut
+    failed_listings: list[str] = field(default_factory=list)  # pages empty where links were
+    empty_sections: list[str] = field(default_factory=list)  # page 1 empty, never any links
+    cut_pages: int = 0  # pages (articles, listings) cut by markup nested too deep
+    empty_templates: int = 0  # validate failures: template title, no body, image or player
     first_failures: list[tuple[str, str, str]] = field(default_factory=list)  # stage, url, reason
 
     @property
@@ -99,6 +103,8 @@ def judge_run(
     example = f" (e.g. {counts.first_failures[0][2]})" if counts.first_failures else ""
     if counts.spider in LISTING_SPIDERS and counts.listing_pages == 0:
         return Verdict("failed", (f"no listing page could be walked{example}",))
+    if counts.empty_sections:
+        return Verdict("failed", tuple(counts.empty_sections))
     if counts.run_id is None:
         # No run row: the archive was not written (no store pipeline); only the walk is known.
         return Verdict("finished", ("no run recorded in the archive",))
@@ -106,18 +112,30 @@ def judge_run(
         return Verdict(
             "failed", (f"no article could be fetched: {counts.fetch_failures} failed{example}",)
         )
-    reasons: list[str] = list(counts.walks_cut)
+    reasons: list[str] = list(counts.walks_cut) + list(counts.failed_listings)
     if counts.spider_errors:
         reasons.append(f"{counts.spider_errors} errors in spider callbacks (see the log)")
+    if counts.cut_pages:
+        reasons.append(
+            f"{counts.cut_pages} page{'s' if counts.cut_pages != 1 else ''} cut by markup"
+            " nested deeper than the parser's limit"
+            " (2048 levels): text and links past that point are missing"
+        )
     if counts.item_errors:
         reasons.append(f"{counts.item_errors} items lost to errors in the pipelines (see the log)")
     if counts.attempted >= drift_min_articles:
+        empty = (
+            f", {counts.empty_templates} with a template title but no body text, image or"
+            " video player"
+            if counts.empty_templates
+            else ""
+        )
         if counts.links_listed > 0 and counts.extracted == 0:
             reasons.append(
                 f"listing pages yielded {counts.links_listed} links but none of the "
                 f"{counts.attempted} articles fetched could be extracted "
                 f"({counts.not_articles} not an article, {counts.missing_field} missing a "
-                "required field): has the site been redesigned?"
+                f"required field{empty}): has the site been redesigned?"
             )
         else:
             drifted = counts.fallback + counts.missing_field
@@ -125,8 +143,8 @@ def judge_run(
             if share > drift_threshold:
                 reasons.append(
                     f"{drifted} of {counts.attempted} articles ({share:.0%}) needed fallback "
-                    f"extraction or lacked a required field (threshold {drift_threshold:.0%}): "
-                    "has the site been redesigned?"
+                    f"extraction or lacked a required field{empty} (threshold "
+                    f"{drift_threshold:.0%}): has the site been redesigned?"
                 )
     if reasons:
         return Verdict("degraded", tuple(reasons))
@@ -162,5 +180,6 @@ def read_run_counts(db_path: str | Path, spider: str, run_id: int | None) -> Run
     counts.not_articles = by_stage.get("extract", 0)
     counts.missing_field = by_stage.get("validate", 0)
     counts.store_failures = by_stage.get("store", 0)
+    counts.empty_templates = figures.get("empty_templates", 0)
     counts.first_failures = [tuple(f) for f in figures["first_failures"]]
     return counts

@@ -16,7 +16,10 @@ from twisted.python.failure import Failure
 from ehz_scraper.errors import BadArgument, BadURL
 from ehz_scraper.items import (
     STOP_END_OF_LISTING,
+    STOP_FAILED_LISTING,
     STOP_INCREMENTAL,
+    STOP_NO_LINKS,
+    STOP_NOTHING_LISTED,
     ArticleCapture,
     FailedFetch,
     ListingPage,
@@ -65,6 +68,7 @@ class Walk:
     coverage: set[str]  # article URLs listed on pages that completed runs walked
     seen: set[str] = field(default_factory=set)  # listing URLs requested
     pages: int = 0
+    listed_before: int = 0  # distinct article URLs earlier walks of the section listed
 
 
 class EhzSpider(scrapy.Spider):
@@ -144,7 +148,11 @@ class EhzSpider(scrapy.Spider):
 
     def start_walk(self, section: str, listing_url: str) -> Iterator[Request]:
         """Page 1 of a section's listing, then the section's failed articles due a retry."""
-        walk = Walk(section=section, coverage=self.archive.completed_coverage(section))
+        walk = Walk(
+            section=section,
+            coverage=self.archive.completed_coverage(section),
+            listed_before=self.archive.listed_count(section),
+        )
         yield self.listing_request(walk, listing_url)
         # Retries the walk may never reach (it stops on covered ground, or is cut by
         # max_pages): failures of articles any earlier walk of this section listed.
@@ -165,7 +173,10 @@ class EhzSpider(scrapy.Spider):
         )
 
     def parse_listing(self, response: Response, walk: Walk, listing_url: str) -> Iterator[Any]:
-        tree = nav.parse_html(response.body)
+        tree, cut = nav.parse_html_cut(response.body)
+        if cut:
+            self.logger.warning("listing page %s nests too deep: it was cut", listing_url)
+            self.crawler.stats.inc_value("ehz/cut_pages")  # the drift alarm counts these
         found = nav.listing_articles(tree, response.url, self.mirror) if tree is not None else None
         urls = found.urls if found else []
         new = [u for u in urls if not self.is_known(u)]
@@ -176,8 +187,13 @@ class EhzSpider(scrapy.Spider):
             next_url = nav.next_listing_page(tree, response.url, walk.pages, self.mirror)
         stop: str | None = None
         if not urls:
-            stop = "no article links"
-            self.logger.warning("listing page %s lists no article: the walk stops", listing_url)
+            if walk.listed_before:
+                stop = f"{STOP_FAILED_LISTING} {walk.listed_before}"
+            elif walk.pages == 1:
+                stop = STOP_NOTHING_LISTED
+            else:
+                stop = STOP_NO_LINKS
+            self.logger.warning("listing page %s lists no article: %s", listing_url, stop)
         elif args.mode is Mode.incremental and not new and urls[-1] in walk.coverage:
             # Everything listed is known, and the page's oldest article is ground a completed
             # walk covered: all older articles were handled then (an interrupted run's

@@ -46,14 +46,26 @@ class ListingLinks:
         return self.selector >= len(X.LISTING_CONTAINERS)
 
 
+# huge_tree: without it libxml2 stops at 256 levels of nesting (300 unclosed <font> tags) and
+# silently drops the rest of the page; with it, at 2048 levels, which is then reported.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
+CUT_MARKUP = "Excessive depth in document"
+
+
+def parse_html_cut(body: bytes | str) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """(tree or None when the bytes hold no HTML, True when the parser cut the page short)."""
+    if not body:
+        return None, False
+    try:
+        tree = lxml.html.document_fromstring(body, parser=_PARSER)
+    except (ParserError, ValueError):
+        return None, False
+    return tree, any(CUT_MARKUP in e.message for e in _PARSER.error_log)
+
+
 def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
     """An lxml tree of a page, or None when the bytes hold no HTML at all."""
-    if not body:
-        return None
-    try:
-        return lxml.html.document_fromstring(body)
-    except (ParserError, ValueError):
-        return None
+    return parse_html_cut(body)[0]
 
 
 def clean_text(text: str | None) -> str:

@@ -174,6 +174,18 @@ class ArchiveReader:
         )
         return {row[0] for row in rows}
 
+    def listed_count(self, section: str) -> int:
+        """How many distinct article URLs earlier walks of `section` listed."""
+        db = self._db()
+        if db is None:
+            return 0
+        row = db.execute(
+            "SELECT count(DISTINCT j.value) FROM listings l, json_each(l.article_urls) j"
+            " WHERE lower(l.section) = lower(?)",
+            [section],
+        ).fetchone()
+        return int(row[0] or 0)
+
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
         db = self._db()
         if db is None:

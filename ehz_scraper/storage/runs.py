@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from ehz_scraper.extraction.validate import EMPTY_TEMPLATE
+
 _TIMEOUT = 30
 
 
@@ -42,6 +44,13 @@ def run_figures(db_path: str | Path, run_id: int) -> dict[str, Any]:
         by_stage = _rows(
             conn, "SELECT stage, count(*) FROM failures WHERE run_id = ? GROUP BY stage", run_id
         )
+        empty = _rows(
+            conn,
+            "SELECT count(*) FROM failures WHERE run_id = ? AND stage = 'validate'"
+            " AND reason = ?",
+            run_id,
+            EMPTY_TEMPLATE,
+        )
         first = _rows(
             conn,
             "SELECT stage, url, reason FROM failures WHERE run_id = ? ORDER BY id LIMIT 5",
@@ -51,15 +60,16 @@ def run_figures(db_path: str | Path, run_id: int) -> dict[str, Any]:
             "row": dict(row),
             "links_listed": int(listed[0][0] or 0) if listed else 0,
             "failures_by_stage": dict(by_stage),
+            "empty_templates": int(empty[0][0]) if empty else 0,
             "first_failures": first,
         }
     finally:
         conn.close()
 
 
-def _rows(conn: sqlite3.Connection, sql: str, run_id: int) -> list[tuple]:
+def _rows(conn: sqlite3.Connection, sql: str, run_id: int, *more: object) -> list[tuple]:
     try:
-        return [tuple(r) for r in conn.execute(sql, [run_id]).fetchall()]
+        return [tuple(r) for r in conn.execute(sql, [run_id, *more]).fetchall()]
     except sqlite3.OperationalError:
         return []
 
