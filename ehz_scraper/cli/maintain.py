@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import click
 from tqdm import tqdm
 
 from ehz_scraper.cli import main
 from ehz_scraper.cli.archive_db import SQLITE_INT, check_db, connect_ro, db_option
-from ehz_scraper.errors import ArchiveError, NotAnArticle
+from ehz_scraper.errors import ArchiveError, ArchiveLocked, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.extraction.validate import validation_problem
+from ehz_scraper.run.exitcodes import ExitStatus
+from ehz_scraper.run.lock import RunLock, lock_path_for
 from ehz_scraper.storage.archive import ArchiveWriter
-from ehz_scraper.storage.queries import article_targets, newest_page_fetch
+from ehz_scraper.storage.queries import article_state, article_targets, newest_page_fetch
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from ehz_scraper.storage.verify import verify_archive
+
+LOCK_POLL_SECONDS = 1.0  # how often `reextract --wait` looks at the lock again
 
 
 def _stored_pages(conn, codec: SnapshotCodec, article_id: int, page_count: int) -> list[Page]:
@@ -30,33 +35,66 @@ def _stored_pages(conn, codec: SnapshotCodec, article_id: int, page_count: int) 
     return pages
 
 
+class Locked(click.ClickException):
+    """The archive's lock is held (by a crawl): exit status 75, as for `scrapy crawl`."""
+
+    exit_code = int(ExitStatus.LOCKED)
+
+
+def _take_lock(db_path: str, wait: bool) -> RunLock:
+    lock = RunLock(lock_path_for(db_path), command="ehz reextract")
+    while True:
+        try:
+            lock.acquire()
+            return lock
+        except ArchiveLocked as exc:
+            if not wait:
+                raise Locked(f"{exc} (try again later, or use --wait)") from None
+        time.sleep(LOCK_POLL_SECONDS)
+
+
 @main.command()
 @click.option(
     "--id", "ids", type=SQLITE_INT, multiple=True, help="Re-extract this article (repeatable)."
 )
 @click.option("--all", "all_", is_flag=True, help="Re-extract every article.")
+@click.option("--wait", is_flag=True, help="Wait while a crawl holds the archive's lock.")
 @db_option
-def reextract(ids, all_, db_path):
+def reextract(ids, all_, wait, db_path):
     """Re-run the current extractor over stored snapshots (no network).
 
-    A new version is written only where the record changed; prints how many changed.
+    A new version is written only where the record changed, and only if no crawl stored a
+    newer version meanwhile; prints how many changed. Takes the archive's lock: exit status
+    75 when a crawl holds it (or, with --wait, waits for it).
 
     Example: ehz reextract --all     |     ehz reextract --id 266285 --id 279700
     """
     if bool(ids) == all_:
         raise click.UsageError("give --id ID (one or more) or --all")
     check_db(db_path)
+    lock = _take_lock(db_path, wait)
+    try:
+        _reextract(ids, all_, db_path)
+    finally:
+        lock.release()
+
+
+def _reextract(ids, all_, db_path) -> None:
     try:
         writer = ArchiveWriter(db_path, batch_size=200)
         targets = article_targets(writer.conn, None if all_ else list(ids))
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
     conn, codec = writer.conn, writer.codec
-    counts = {"changed": 0, "unchanged": 0, "failed": 0}
+    counts = {"changed": 0, "unchanged": 0, "failed": 0, "stale": 0}
     problems = []
-    for article_id, page_count, complete in tqdm(
-        targets, unit=" art", file=sys.stderr, disable=None
-    ):
+    for article_id, _, _ in tqdm(targets, unit=" art", file=sys.stderr, disable=None):
+        # Read now, with the pages: the write below happens only if this is still current.
+        state = article_state(conn, article_id)
+        if state is None:
+            counts["stale"] += 1
+            continue
+        version, page_count, complete = state
         pages = _stored_pages(conn, codec, article_id, page_count)
         try:
             result = extract_article_result(pages, url=pages[0].url if pages else None)
@@ -72,14 +110,15 @@ def reextract(ids, all_, db_path):
             problems.append(f"{article_id}: {problem}")
             continue
         still_complete = bool(complete) and not result.bad_pages
-        outcome = writer.store_reextracted(result.record, still_complete)
+        outcome = writer.store_reextracted(result.record, still_complete, version)
         counts[outcome.status] += 1
     writer.close()
     for line in problems:
         click.echo(line, err=True)
+    stale = f", {counts['stale']} skipped (changed meanwhile)" if counts["stale"] else ""
     click.echo(
         f"re-extracted {len(targets)} articles: {counts['changed']} changed,"
-        f" {counts['unchanged']} unchanged, {counts['failed']} failed"
+        f" {counts['unchanged']} unchanged, {counts['failed']} failed{stale}"
     )
 
 

@@ -35,7 +35,8 @@ COUNT_FIELDS = (
 
 @dataclass(frozen=True)
 class StoreOutcome:
-    """What storing one article did: `new`, `changed` or `unchanged`, and its current version."""
+    """What storing one article did: `new`, `changed`, `unchanged` (or `stale`: not written,
+    the article changed since it was read), and its current version."""
 
     status: str
     version: int
@@ -536,7 +537,23 @@ class ArchiveWriter:
 
     # --- re-extraction --------------------------------------------------------------------
 
-    def store_reextracted(self, record: dict[str, Any], complete: bool) -> StoreOutcome:
-        """A record re-extracted from stored snapshots: a new version only if it changed."""
+    def store_reextracted(
+        self, record: dict[str, Any], complete: bool, read_version: int | None = None
+    ) -> StoreOutcome:
+        """A record re-extracted from stored snapshots: a new version only if it changed.
+
+        With `read_version` (the version current when its snapshots were read), nothing is
+        written when the article has moved on since (status `stale`): a re-extraction of
+        older pages must never replace what a crawl stored meanwhile. Checked and written
+        in one transaction.
+        """
         with self._item():
+            if read_version is not None:
+                row = self.conn.execute(
+                    "SELECT version, complete FROM articles WHERE article_id = ?",
+                    [int(record["article_id"])],
+                ).fetchone()
+                if row is None or row[0] != read_version:
+                    current = row[0] if row else 0
+                    return StoreOutcome("stale", current, bool(row and row[1]))
             return self._store_record(record, complete, utcnow(), seen=False)

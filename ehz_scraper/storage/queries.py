@@ -74,6 +74,13 @@ def article_record(
     return json.loads(row[0]) if row else None
 
 
+def article_state(conn: sqlite3.Connection, article_id: int) -> tuple[int, int, int] | None:
+    """(version, page_count, complete) of an article now, or None when it is not archived."""
+    return conn.execute(
+        "SELECT version, page_count, complete FROM articles WHERE article_id = ?", [article_id]
+    ).fetchone()
+
+
 def article_targets(
     conn: sqlite3.Connection, ids: list[int] | None = None
 ) -> list[tuple[int, int, int]]:
