@@ -53,9 +53,10 @@ class ArticleCapture:
 STOP_END_OF_LISTING = "end of listing"
 STOP_INCREMENTAL = "incremental: nothing new"
 BRIDGING_STOPS = (STOP_END_OF_LISTING, STOP_INCREMENTAL)
-# A listing page without article links: where earlier walks of the section found links the
-# listing failed (a drift sign); on page 1 of a section no walk ever found links in, the
-# section yields nothing at all (the run fails); else the walk simply ends there.
+# A listing page without article links: page 1 of a section earlier walks found links in, or
+# a later page earlier walks found links on, is a failed listing (a drift sign); page 1 of a
+# section no walk ever found links in yields nothing at all (the run fails); else the walk
+# simply ends there (a pager that links one page past the last).
 STOP_NO_LINKS = "no article links"
 STOP_FAILED_LISTING = "failed listing: no article links where earlier walks found"
 STOP_NOTHING_LISTED = "no article links on page 1, and no earlier walk found any"

@@ -187,8 +187,13 @@ class EhzSpider(scrapy.Spider):
             next_url = nav.next_listing_page(tree, response.url, walk.pages, self.mirror)
         stop: str | None = None
         if not urls:
-            if walk.listed_before:
-                stop = f"{STOP_FAILED_LISTING} {walk.listed_before}"
+            # Page 1 of a section that listed articles before, or a later page that listed
+            # some before, has failed; a later page never seen with links is the listing's end.
+            before = (
+                walk.listed_before if walk.pages == 1 else self.archive.links_listed_at(listing_url)
+            )
+            if before:
+                stop = f"{STOP_FAILED_LISTING} {before}"
             elif walk.pages == 1:
                 stop = STOP_NOTHING_LISTED
             else:
@@ -322,9 +327,7 @@ class EhzSpider(scrapy.Spider):
                     state.page_urls.setdefault(k, page_url)
         yield from self._next_or_done(state)
 
-    def _redirected_elsewhere(
-        self, response: Response, url: str
-    ) -> tuple[str, str | None] | None:
+    def _redirected_elsewhere(self, response: Response, url: str) -> tuple[str, str | None] | None:
         """(failure reason, the other article's page 1 or None) when a redirect took the
         request away from page `url`; None when the final URL is that page (or equivalent)."""
         if not response.meta.get("redirect_urls"):

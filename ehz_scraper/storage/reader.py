@@ -186,6 +186,16 @@ class ArchiveReader:
         ).fetchone()
         return int(row[0] or 0)
 
+    def links_listed_at(self, listing_url: str) -> int:
+        """The most article links an earlier walk found on the listing page `listing_url`."""
+        db = self._db()
+        if db is None:
+            return 0
+        row = db.execute(
+            "SELECT max(listed_count) FROM listings WHERE url = ?", [listing_url]
+        ).fetchone()
+        return int(row[0] or 0)
+
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
         db = self._db()
         if db is None:

@@ -133,6 +133,16 @@ def problems(db: Path) -> list[str]:
         ).fetchone()[0]
         if orphans:
             found.append(f"{orphans} fetches without their blob")
+        # A fetch is stored with its article or with its failure, never alone: an orphan is
+        # the start of an article whose write was cut (a transaction that did not hold).
+        stray = conn.execute(
+            "SELECT count(*) FROM fetches f WHERE f.article_id IS NOT NULL"
+            " AND f.article_id NOT IN (SELECT article_id FROM articles)"
+            " AND f.article_id NOT IN (SELECT article_id FROM failures"
+            "   WHERE article_id IS NOT NULL)"
+        ).fetchone()[0]
+        if stray:
+            found.append(f"{stray} fetches of no article and no failure")
         versions_without_article = conn.execute(
             "SELECT count(*) FROM versions v LEFT JOIN articles a ON a.article_id = v.article_id"
             " WHERE a.article_id IS NULL"
