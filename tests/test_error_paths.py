@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from capture_fixtures import PipelineRun, capture
-
 from ehz_scraper import pipelines, settings
 from tests.support import archive_check as ac
+from tests.support.captures import PipelineRun, capture
 from tests.support.crawling import crawl
 from tests.support.site_server import SiteServer
 

@@ -9,13 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-from capture_fixtures import build_archive, capture
-
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.run.crawl import crawl_argv
 from ehz_scraper.run.lock import lock_path_for
 from ehz_scraper.storage.archive import ArchiveWriter
 from tests.support import archive_check as ac
+from tests.support.captures import build_archive, capture
 from tests.support.crawling import FAST, ROOT
 from tests.support.fault_server import FaultServer
 

@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from capture_fixtures import PipelineRun, capture
 
 from ehz_scraper.errors import ArchiveLocked
 from ehz_scraper.run.crawl import crawl_argv
 from ehz_scraper.run.lock import RunLock, lock_path_for
+from tests.support.captures import PipelineRun, capture
 from tests.support.crawling import FAST, ROOT
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from capture_fixtures import build_archive, capture
 from click.testing import CliRunner
 
 from ehz_scraper.cli import main
+from tests.support.captures import build_archive, capture
 
 TOWNS = 266285  # three pages, four sections, four images
 

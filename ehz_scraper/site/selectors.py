@@ -39,17 +39,6 @@ META = _X("/html/head/meta[@content] | /html/body/meta[@content]")
 LINK_CANONICAL = _X(
     "/html/head/link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
 )
-TITLE_TAG = _X("/html/head/title | /html/body/title")
-# An <h1> in the body repeats the title; the title fallback wants the one outside it.
-H1 = _X("/html/body/descendant::h1[not(ancestor::*[@id='Content'])]")
-BODY_FALLBACKS = (
-    ("articleBody", _X("/descendant::*[@itemprop='articleBody']")),
-    ("TRS_Editor", _X(f"/descendant::div[{_cls('TRS_Editor')}]")),
-)
-# Paragraphs, for the densest-block fallback: not those in page chrome.
-PARAGRAPHS = _X(
-    "/html/body/descendant::p[not(ancestor::header or ancestor::footer or ancestor::nav)]"
-)
 # Candidates for a printed date on an unknown template.
 # (A union of named steps, each guarded by [@class or @id]: libxml2 tests the name and the
 # attribute's presence before the string tests, so this is many times faster than one
@@ -182,3 +171,7 @@ LISTING_PAGER_LINKS: tuple[str, ...] = (
 # A pager's "next page" link: its text without arrows is one of these, or it is only arrows.
 NEXT_LINK_WORDS: frozenset[str] = frozenset({"next", "next page", "下一页", "下页"})
 NEXT_ARROWS = ">»›"
+
+# Images a page shows (the article's photos, the shared logo): read from the raw bytes with
+# one regex, as the article pager is, so an article page is never parsed twice.
+IMAGE_SRC_RE = re.compile(rb"""<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.I)

@@ -35,10 +35,10 @@ def verify_archive(
         problems.append(f"{table} row {rowid}: no matching {parent} row")
     codec = SnapshotCodec(conn)
     (report.snapshots,) = conn.execute("SELECT count(*) FROM snapshots").fetchone()
-    cur = conn.execute("SELECT hash, size, data, dict_id FROM snapshots")
-    for digest, size, data, dict_id in progress(cur, report.snapshots):
+    cur = conn.execute("SELECT hash, size, data, dict_id, compression FROM snapshots")
+    for digest, size, data, dict_id, compression in progress(cur, report.snapshots):
         try:
-            body = codec.decompress(data, dict_id)
+            body = codec.decompress(data, dict_id, compression)
         except ArchiveError as exc:
             problems.append(f"snapshot {digest}: {exc}")
             continue
