@@ -9,8 +9,12 @@ tmpfs too small for it.
 from __future__ import annotations
 
 import json
+import os
 import random
+import re
+import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -19,8 +23,12 @@ import pytest
 
 from ehz_scraper.errors import ArchiveWriteFailed
 from ehz_scraper.items import ArticleCapture, PageFetch
+from ehz_scraper.run import report as report_module
+from ehz_scraper.run.crawl import crawl_argv
 from ehz_scraper.storage.archive import ArchiveWriter
+from ehz_scraper.storage.runs import write_verdict
 from ehz_scraper.storage.verify import verify_archive
+from tests.support.captures import build_archive, capture
 from tests.support.crawling import FAST, ROOT
 from tests.support.site_server import SiteServer
 
@@ -169,45 +177,119 @@ def _can_mount_tmpfs() -> bool:
     return probe.returncode == 0
 
 
-@pytest.mark.skipif(not _can_mount_tmpfs(), reason="needs `unshare -m` and tmpfs mounts")
-def test_crawl_on_a_full_disk_exits_failed(tmp_path: Path) -> None:
-    mount = tmp_path / "small"
-    mount.mkdir()
-    out = tmp_path / "out"
-    out.mkdir()
-    db = mount / "archive.db"
+TMPFS = _can_mount_tmpfs()
+SMALL = 320 * 1024  # the archive's schema fits; the Latest section's 27 articles do not
+
+
+def _crawl_latest_into(db: Path, out: Path, how: str) -> subprocess.CompletedProcess:
+    """`scrapy crawl latest -q` into `db` on a file system too small for it; copies of the
+    archive's files left in `out`."""
     settings = {**FAST, "EHZ_DB": str(db), "EHZ_BATCH_SIZE": "50", "LOG_LEVEL": "ERROR"}
     with SiteServer() as server:
-        argv = [
-            str(ROOT / ".venv/bin/python"), "-m", "scrapy", "crawl", "latest", "-q",
-            "-a", f"base_url={server.base_url}", "-a", "mode=full",
-        ]  # fmt: skip
-        for key, value in settings.items():
-            argv += ["-s", f"{key}={value}"]
-        # The archive's schema fits in 320 kB; the Latest section's 27 articles do not.
-        script = (
-            f'mount -t tmpfs -o size=320k tmpfs "{mount}" || exit 99; '
-            f'"$@"; rc=$?; cp "{mount}"/archive.db* "{out}"/; exit $rc'
-        )
-        proc = subprocess.run(
-            ["unshare", "-m", "sh", "-c", script, "sh", *argv],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        argv = crawl_argv("latest", settings, f"base_url={server.base_url}", "mode=full",
+                          options=["-q"])  # fmt: skip
+        if how == "tmpfs":
+            script = (
+                f'mount -t tmpfs -o size={SMALL} tmpfs "{db.parent}" || exit 99; '
+                f'"$@"; rc=$?; cp "{db.parent}"/archive.db* "{out}"/; exit $rc'
+            )
+            argv = ["unshare", "-m", "sh", "-c", script, "sh", *argv]
+            return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+        def limit() -> None:  # in the child: writes past SMALL fail with EFBIG
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (SMALL, SMALL))
+
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              preexec_fn=limit)  # fmt: skip
+        for path in db.parent.glob("archive.db*"):
+            shutil.copy(path, out)
+        return done
+
+
+@pytest.mark.parametrize(
+    ("how", "error"),
+    [
+        pytest.param("tmpfs", FULL, marks=pytest.mark.skipif(not TMPFS, reason="no tmpfs")),
+        ("rlimit", "disk I/O error"),  # RLIMIT_FSIZE: SQLite sees EFBIG
+    ],
+)
+def test_crawl_on_a_full_disk_exits_failed(tmp_path: Path, how: str, error: str) -> None:
+    small = tmp_path / "small"
+    small.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _crawl_latest_into(small / "archive.db", out, how)
     lines = proc.stdout.splitlines()
     assert proc.returncode == 1, proc.stdout + proc.stderr[-2000:]
     assert lines[0] == "ehz crawl latest: failed (exit 1)"
-    assert lines[1].startswith(f"why: archive write failed: {FULL} (")
-    copy = out / "archive.db"
-    conn = sqlite3.connect(copy)
+    assert re.fullmatch(rf"why: archive write failed: {error} \(\d+ items not stored\)", lines[1])
+    conn = sqlite3.connect(out / "archive.db")
     try:
         runs = conn.execute("SELECT id, status, articles_new FROM runs").fetchall()
         stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-        failures = conn.execute("SELECT count(*) FROM failures").fetchone()[0]
     finally:
         conn.close()
     # Never `running`, and the counts are the rows that exist.
-    assert runs == [(1, "failed", stored)], (runs, stored, failures)
-    print(json.dumps({"stored": stored, "why": lines[1]}))  # for the closing note
+    assert runs == [(1, "failed", stored)], (runs, stored)
+    print(json.dumps({"how": how, "stored": stored, "why": lines[1]}))  # for the closing note
+
+
+def test_non_utf8_archive_path_is_judged_and_recorded(tmp_path: Path) -> None:
+    folder = os.fsencode(tmp_path) + b"/arch\xff"
+    os.mkdir(folder)
+    db = folder + b"/a.db"
+    with SiteServer() as server:
+        argv = [os.fsencode(a) for a in crawl_argv(
+            "article", {**FAST, "LOG_LEVEL": "ERROR"}, f"base_url={server.base_url}",
+            "url=https://www.ehangzhou.gov.cn/2025-04/09/c_293116.htm", options=["-q"],
+        )] + [b"-s", b"EHZ_DB=" + db]  # fmt: skip
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=120)
+    lines = proc.stdout.decode().splitlines()
+    assert (proc.returncode, lines[:3]) == (0, [
+        "ehz crawl article: finished (exit 0)",
+        "why: all went well",
+        f"archive: {tmp_path}/arch\\xff/a.db, run 1",
+    ]), proc.stderr[-2000:]  # fmt: skip
+    conn = sqlite3.connect(os.fsdecode(db))
+    try:
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("finished",)]
+    finally:
+        conn.close()
+
+
+def test_a_verdict_that_cannot_be_written_fails_the_run(tmp_path: Path, monkeypatch) -> None:
+    calls = []
+
+    def refuse_once(*args, **kwargs):
+        calls.append(args[2])  # the status it was asked to write
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("disk I/O error")
+        return write_verdict(*args, **kwargs)
+
+    monkeypatch.setattr(report_module, "write_verdict", refuse_once)
+    db = tmp_path / "a.db"
+    run = build_archive(db, capture("01_three_page_towns"))
+    verdict = run.store.report.verdict
+    assert (verdict.status, verdict.why) == ("failed", "archive write failed: disk I/O error")
+    assert calls == ["finished", "failed"]  # the verdict, then the failure, minimal
+    assert run_row(db, 1)["status"] == "failed"
+
+
+def test_a_bug_in_the_run_report_fails_the_run(tmp_path: Path, monkeypatch) -> None:
+    def bug(*args, **kwargs):
+        raise ValueError("a bug in the drift alarm")
+
+    monkeypatch.setattr(report_module, "judge_run", bug)
+    db = tmp_path / "a.db"
+    run = build_archive(db, capture("01_three_page_towns"))
+    verdict = run.store.report.verdict
+    assert (verdict.status, verdict.why) == (
+        "failed",
+        "closing the run failed: ValueError: a bug in the drift alarm",
+    )
+    assert run.store.report.summary.splitlines()[:2] == [
+        "ehz crawl fixture: failed (exit 1)",
+        "why: closing the run failed: ValueError: a bug in the drift alarm",
+    ]
+    assert run_row(db, 1)["status"] == "failed"

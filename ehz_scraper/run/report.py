@@ -43,13 +43,19 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}"
 
 
+def _printable(path: str | Path) -> str:
+    # A path that is not valid UTF-8 (surrogate escapes) shows its odd bytes as \xff: the
+    # summary must be printable and storable as text.
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def format_summary(counts: RunCounts, verdict: Verdict, db_path: str | Path) -> str:
     """The one-screen summary of a run (what `-q` prints): counts, status and why."""
     run = f"run {counts.run_id}" if counts.run_id is not None else "no run recorded"
     lines = [
         f"ehz crawl {counts.spider}: {verdict.status} (exit {int(verdict.exit_status)})",
         f"why: {verdict.why}",
-        f"archive: {db_path}, {run}",
+        f"archive: {_printable(db_path)}, {run}",
         f"articles: {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
         f"{counts.incomplete} incomplete, {counts.failed} failed",
         f"extraction: {counts.fallback} fallback, {counts.missing_field} missing a required "
