@@ -43,6 +43,9 @@ DOWNLOADER_MIDDLEWARES = {
     "ehz_scraper.middlewares.BackoffRetryMiddleware": 550,
     # Before RedirectMiddleware (600): a redirect off the site becomes a recorded failure.
     "ehz_scraper.middlewares.OffsiteRedirectMiddleware": 650,
+    # Scrapy's own, minus the LookupError a `charset=base64` page raises in it.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "ehz_scraper.middlewares.CharsetSafeMetaRefreshMiddleware": 580,
 }
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False

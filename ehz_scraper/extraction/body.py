@@ -388,6 +388,11 @@ def find_body(tree: etree._Element) -> tuple[etree._Element | None, str | None]:
     return (block, "densest paragraphs") if block is not None else (None, None)
 
 
+# The current page in a pager: ASCII digits only (str.isdigit() accepts "²", which int()
+# then refuses), and no more than a pager could show.
+_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
 @dataclass(frozen=True)
 class Pager:
     """What a page's article pager announces."""
@@ -422,6 +427,6 @@ def parse_pager(
             hrefs.setdefault(number, resolve(href) if resolve else href)
     for node in el.iter("span", "a", "b", "strong", "font"):
         text = (node.text or "").strip()
-        if text.isdigit() and (node.tag != "a" or not node.get("href")):
+        if _PAGE_NUMBER.fullmatch(text) and (node.tag != "a" or not node.get("href")):
             numbers.append(int(text))  # the current page, shown without a link
     return Pager(max(numbers) if numbers else None, hrefs)

@@ -22,7 +22,8 @@ from ehz_scraper.site.urls import (
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 _HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
-_NUMBER = re.compile(r"^\d+$")
+# A pager's page number: ASCII digits (isdigit() takes "²", int() does not), a sane length.
+_NUMBER = re.compile(r"^[0-9]{1,6}$")
 
 
 @dataclass(frozen=True)

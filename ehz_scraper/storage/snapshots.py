@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
 from dataclasses import dataclass
 
 import zstandard
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from ehz_scraper.errors import ArchiveError
+from ehz_scraper.extraction.decode import declared_encoding
 
 LEVEL = 3
 DICT_SIZE = 112_640  # zstd's default dictionary size (110 KiB)
@@ -20,7 +19,6 @@ DICT_SIZE = 112_640  # zstd's default dictionary size (110 KiB)
 FIRST_TRAINING = 48
 RETRAIN_FACTOR = 5
 MAX_SAMPLES = 300  # ~0.3 s to train; more samples gained little in trials
-_CHARSET_RE = re.compile(r"charset=([\w.:-]+)", re.I)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -29,9 +27,12 @@ def sha256_hex(data: bytes) -> str:
 
 
 def detect_encoding(body: bytes, content_type: str | None) -> str | None:
-    """The page's encoding as the server or the page declares it, else a guess."""
-    declared = http_content_type_encoding(content_type) if content_type else None
-    declared = declared or html_body_declared_encoding(body)
+    """The page's encoding as the server or the page declares it, else a guess.
+
+    A declaration that is no text encoding (`charset=base64`, an unknown label) counts as
+    none: the same rule as the extractor's (`extraction.decode.page_codec`).
+    """
+    declared = declared_encoding(body, content_type)
     if declared:
         return declared
     try:
