@@ -10,13 +10,14 @@ from tqdm import tqdm
 
 from ehz_scraper.cli import main
 from ehz_scraper.cli.archive_db import SQLITE_INT, check_db, connect_ro, db_option
+from ehz_scraper.cli.failures import CliStatus
 from ehz_scraper.errors import ArchiveError, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.extraction.validate import validation_problem
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.queries import article_targets, newest_page_fetch
 from ehz_scraper.storage.snapshots import SnapshotCodec
-from ehz_scraper.storage.verify import verify_archive
+from ehz_scraper.storage.verify import open_damaged, verify_archive
 
 
 def _stored_pages(conn, codec: SnapshotCodec, article_id: int, page_count: int) -> list[Page]:
@@ -40,6 +41,8 @@ def reextract(ids, all_, db_path):
     """Re-run the current extractor over stored snapshots (no network).
 
     A new version is written only where the record changed; prints how many changed.
+    An article that cannot be re-extracted (not an article, an unreadable snapshot, an
+    extractor error) is listed on stderr and the rest go on; exit status 3 when any failed.
 
     Example: ehz reextract --all     |     ehz reextract --id 266285 --id 279700
     """
@@ -57,12 +60,20 @@ def reextract(ids, all_, db_path):
     for article_id, page_count, complete in tqdm(
         targets, unit=" art", file=sys.stderr, disable=None
     ):
-        pages = _stored_pages(conn, codec, article_id, page_count)
         try:
+            pages = _stored_pages(conn, codec, article_id, page_count)
             result = extract_article_result(pages, url=pages[0].url if pages else None)
         except NotAnArticle as exc:
             counts["failed"] += 1
             problems.append(f"{article_id}: not an article: {exc}")
+            continue
+        except ArchiveError as exc:  # a blob that cannot be read: the others still can
+            counts["failed"] += 1
+            problems.append(f"{article_id}: {exc}")
+            continue
+        except Exception as exc:  # an extractor bug on one article must not stop the rest
+            counts["failed"] += 1
+            problems.append(f"{article_id}: extractor error: {type(exc).__name__}: {exc}")
             continue
         problem = validation_problem(result.record, article_id)
         if problem:
@@ -79,6 +90,8 @@ def reextract(ids, all_, db_path):
         f"re-extracted {len(targets)} articles: {counts['changed']} changed,"
         f" {counts['unchanged']} unchanged, {counts['failed']} failed"
     )
+    if counts["failed"]:
+        sys.exit(CliStatus.PARTIAL)
 
 
 @main.command()
@@ -87,14 +100,26 @@ def verify(db_path):
     """Check the archive: SQLite integrity, every snapshot's hash, every fetch's blob,
     every article's versions, pages, sections and images. Exit status 1 on any problem.
 
+    A damaged file gets every finding the checks can collect (each check goes on past
+    what it cannot read), then exit status 1.
+
     Example: ehz verify --db archive/ehangzhou.db
     """
-    conn = connect_ro(db_path)
+    check_db(db_path)
+    opened: list[str] = []
+    try:
+        conn = connect_ro(db_path)
+    except click.ClickException as exc:
+        # Not readable as a current archive (its meta table may be what is damaged): check
+        # what can be read all the same, and say why it would not open.
+        opened.append(exc.message)
+        conn = open_damaged(db_path)
 
     def progress(rows, total):
         return tqdm(rows, total=total, unit=" blob", file=sys.stderr, disable=None)
 
     report = verify_archive(conn, progress)
+    report.problems[:0] = opened
     for line in report.problems:
         click.echo(line)
     if report.problems:

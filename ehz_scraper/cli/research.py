@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import nullcontext
-from pathlib import Path
 
 import click
 from tqdm import tqdm
@@ -18,9 +16,12 @@ from ehz_scraper.cli.archive_db import (
     db_option,
     json_option,
     print_table,
+    utf8_text,
 )
-from ehz_scraper.errors import ArchiveError, BadArgument
+from ehz_scraper.cli.output import is_stdout, output_stream
+from ehz_scraper.errors import ArchiveError
 from ehz_scraper.storage import export as exports
+from ehz_scraper.storage import search as search_limits
 from ehz_scraper.storage.queries import (
     archive_stats,
     article_record,
@@ -33,24 +34,35 @@ from ehz_scraper.storage.snapshots import SnapshotCodec
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", callback=utf8_text)
 @date_options
-@click.option("--section", help="Only articles filed under this section (e.g. Business).")
+@click.option(
+    "--section", callback=utf8_text, help="Only articles filed under this section (e.g. Business)."
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--timeout",
+    default=search_limits.TIMEOUT_SECONDS,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
+    help="Stop a query running longer than this (0: no limit).",
+)
 @json_option
 @db_option
-def search(query, since, until, section, limit, as_json, db_path):
+def search(query, since, until, section, limit, timeout, as_json, db_path):
     """Full-text search of titles and bodies, best matches first (bm25), with a snippet.
 
-    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*.
+    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*; at most
+    1000 characters and 50 terms. Exit status 2 for a bad query, 1 when it ran past
+    --timeout ("query stopped after 5 s: narrow it").
 
     Example: ehz search '"West Lake" AND tea' --since 2021-01-01 --limit 5
     """
     conn = connect_ro(db_path)
-    try:
-        hits = run_search(conn, query, since=since, until=until, section=section, limit=limit)
-    except BadArgument as exc:
-        raise click.ClickException(str(exc)) from None
+    hits = run_search(
+        conn, query, since=since, until=until, section=section, limit=limit, timeout=timeout
+    )
     if as_json:
         click.echo(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, indent=2))
         return
@@ -89,9 +101,8 @@ def show(article_id, version, page, db_path):
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         sys.stdout.flush()
-        out = sys.stdout.buffer
-        out.write(body)
-        out.flush()
+        with output_stream(None, binary=True) as out:
+            out.write(body)
         return
     record = article_record(conn, article_id, version)
     if record is None:
@@ -109,13 +120,22 @@ def show(article_id, version, page, db_path):
     show_default=True,
 )
 @date_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here (- or none: stdout)."
+)
+@click.option("--raw", is_flag=True, help="CSV: write formula-like cells as they are.")
 @db_option
-def export(fmt, since, until, output, db_path):
+def export(fmt, since, until, output, raw, db_path):
     """Export records (jsonl: full records; csv: flat fields) or every fetch as WARC 1.1.
 
     WARC: one `response` record per distinct page content, a `revisit` record (same payload
     digest) for each re-fetch of unchanged content; gzipped when FILE ends in .gz.
+
+    A FILE is written under a temporary name beside it and renamed into place when complete:
+    an interrupted export leaves the previous FILE (or none), never a truncated one.
+
+    CSV: a cell starting with = + - @ or a tab or carriage return (a spreadsheet would run it
+    as a formula) is written with a leading ' ; --raw writes it as stored.
 
     Example: ehz export --format warc --since 2024-01-01 -o ehz-2024.warc.gz
     """
@@ -125,23 +145,18 @@ def export(fmt, since, until, output, db_path):
     else:
         total = exports.count_articles(conn, since, until)
     binary = fmt == "warc"
-    target = Path(output) if output else None
-    if target is None:
-        stream = nullcontext(sys.stdout.buffer if binary else sys.stdout)
-    elif binary:
-        stream = target.open("wb")
-    else:
-        stream = target.open("w", encoding="utf-8", newline="")
-    with stream as out, tqdm(total=total, unit=" rec", file=sys.stderr, disable=None) as bar:
+    target = None if is_stdout(output) else output
+    bar = tqdm(total=total, unit=" rec", file=sys.stderr, disable=None)
+    with bar, output_stream(target, binary=binary) as out:
         if fmt == "jsonl":
             n = exports.write_jsonl(conn, out, since, until, bar)
         elif fmt == "csv":
-            n = exports.write_csv(conn, out, since, until, bar)
+            n = exports.write_csv(conn, out, since, until, bar, raw=raw)
         else:
-            gz = bool(target and target.name.endswith(".gz"))
+            gz = bool(target and target.endswith(".gz"))
             n = exports.write_warc(conn, out, since, until, bar, gzip=gz)
     what = "WARC records" if fmt == "warc" else "articles"
-    click.echo(f"exported {n} {what} as {fmt} to {output or 'stdout'}", err=True)
+    click.echo(f"exported {n} {what} as {fmt} to {target or 'stdout'}", err=True)
 
 
 @main.command()

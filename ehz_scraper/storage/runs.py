@@ -6,11 +6,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from ehz_scraper.storage.schema import readonly_uri
+
 _TIMEOUT = 30
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_TIMEOUT)
+    return sqlite3.connect(readonly_uri(path), uri=True, timeout=_TIMEOUT)
 
 
 def newest_run_id(db_path: str | Path) -> int:
