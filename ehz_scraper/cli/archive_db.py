@@ -86,7 +86,7 @@ def utf8_text(_ctx: click.Context, param: click.Parameter, value: str | None) ->
         value.encode("utf-8")
     except UnicodeEncodeError:
         shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        raise click.BadParameter(f"{shown!r} is not valid UTF-8 text") from None
+        raise click.BadParameter(f"'{shown}' is not valid UTF-8 text") from None
     return value
 
 

@@ -166,18 +166,21 @@ def extract_article_result(
         page_urls.append(page_url)
         prefix = "" if k == 1 else f"page {k}: "
         if k == 1:
-            page_tree = tree
+            part, body_how = _body(tree, page_url, k)
         else:
             try:
                 parsed = parse_page(page)
                 _title(parsed.tree, template_blocks(parsed.tree), meta_tags(parsed.tree))
+                part, body_how = _body(parsed.tree, page_url, k)
             except NotAnArticle as exc:
                 bad_pages.append(k)
                 bad_reasons.append(f"page {k} not an article: {exc}")
                 continue
-            page_tree = parsed.tree
+            except Exception as exc:  # noqa: BLE001 - one bad later page must not lose page 1
+                bad_pages.append(k)
+                bad_reasons.append(f"page {k} extractor error: {type(exc).__name__}: {exc}")
+                continue
             other_warnings.extend(prefix + w for w in parsed.warnings)
-        part, body_how = _body(page_tree, page_url, k)
         body_fallback = body_fallback or body_how is not None
         other_warnings.extend(prefix + w for w in part.warnings)
         part_sections = part.sections

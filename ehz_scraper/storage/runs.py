@@ -34,7 +34,7 @@ def newest_run_id(db_path: str | Path) -> int:
 def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> dict[str, Any]:
     """The newest run row of `spider` (started at or after `since`) and what it recorded.
 
-    `{"row": {...}, "links_listed": int, "failures_by_stage": {stage: n},
+    `{"row": {...}, "links_listed": int, "failures_by_stage": {stage: n}, "extractor_errors": n,
     "first_failures": [(stage, url, reason), ...]}`, or {} when there is no archive, no
     runs table or no such row (the crawl failed before a pipeline opened the archive).
     """
@@ -65,6 +65,12 @@ def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> d
         by_stage = _rows(
             conn, "SELECT stage, count(*) FROM failures WHERE run_id = ? GROUP BY stage", run_id
         )
+        errors = _rows(
+            conn,
+            "SELECT count(*) FROM failures WHERE run_id = ? AND stage = 'extract'"
+            " AND reason LIKE 'extractor error:%'",
+            run_id,
+        )
         first = _rows(
             conn,
             "SELECT stage, url, reason FROM failures WHERE run_id = ? ORDER BY id LIMIT 5",
@@ -74,6 +80,7 @@ def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> d
             "row": dict(row),
             "links_listed": int(listed[0][0] or 0) if listed else 0,
             "failures_by_stage": dict(by_stage),
+            "extractor_errors": int(errors[0][0]) if errors else 0,
             "first_failures": first,
         }
     finally:

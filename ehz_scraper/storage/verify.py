@@ -66,9 +66,25 @@ def _rows(
 
 
 def _integrity(conn, report, _progress) -> None:
-    for (line,) in conn.execute("PRAGMA integrity_check"):
-        if line != "ok":
-            report.problems.append(f"integrity_check: {line}")
+    try:
+        lines = [line for (line,) in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        # The whole-file check gave up: check table by table, to say which are damaged.
+        report.problems.append(f"integrity_check: stopped: {exc}")
+        tables = _rows(
+            conn, "SELECT name FROM sqlite_master WHERE type = 'table'", report, "sqlite_master"
+        )
+        for (table,) in list(tables):
+            try:
+                quoted = table.replace("'", "''")
+                found = [line for (line,) in conn.execute(f"PRAGMA integrity_check('{quoted}')")]
+            except sqlite3.DatabaseError as table_exc:
+                report.problems.append(f"integrity_check {table}: stopped: {table_exc}")
+                continue
+            lines = [line for line in found if line != "ok"]
+            report.problems += [f"integrity_check {table}: {line}" for line in lines]
+        return
+    report.problems += [f"integrity_check: {line}" for line in lines if line != "ok"]
 
 
 def _foreign_keys(conn, report, _progress) -> None:
