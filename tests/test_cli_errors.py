@@ -423,3 +423,44 @@ def test_a_bug_is_one_line_with_exit_70(db: Path, monkeypatch) -> None:
         "Error: internal error: ZeroDivisionError: division by zero (run `ehz --debug ...`"
         " for the traceback, and please report it)",
     )
+
+
+# --- bounded search -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wordy(pristine: Path, tmp_path_factory) -> Path:
+    """5,000 articles of 60 random words starting with t: a 25-prefix OR query takes seconds."""
+    db = tmp_path_factory.mktemp("wordy") / "w.db"
+    shutil.copy(pristine, db)
+    rng = random.Random(0)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["t" + "".join(rng.choices(letters, k=5)) for _ in range(20000)]
+    conn = sqlite3.connect(db)
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(articles)")]
+    row = dict(zip(cols, conn.execute("SELECT * FROM articles LIMIT 1").fetchone(), strict=True))
+    rows = [
+        [{**row, "article_id": 10**6 + i, "body_text": " ".join(rng.choices(words, k=60))}[c]
+         for c in cols]
+        for i in range(5000)
+    ]  # fmt: skip
+    marks = ",".join("?" * len(cols))
+    conn.executemany(f"INSERT INTO articles ({','.join(cols)}) VALUES ({marks})", rows)
+    conn.commit()
+    conn.close()
+    return db
+
+
+def test_a_slow_search_is_stopped(wordy: Path) -> None:
+    query = " OR ".join(f"t{c}*" for c in "abcdefghijklmnopqrstuvwxy")
+    started = time.monotonic()
+    result = ehz("search", query, "--timeout", "0.2", "--db", str(wordy))
+    elapsed = time.monotonic() - started
+    one_line(result, 1, "Error: query stopped after 0.2 s: narrow it")
+    assert elapsed < 1.5  # unbounded, it ran 1 s of CPU (2.8 s on a busy 2-core machine)
+
+
+def test_the_default_time_limit_message() -> None:
+    from ehz_scraper.storage.search import TIMEOUT_SECONDS, SearchTimeout
+
+    assert str(SearchTimeout(TIMEOUT_SECONDS)) == "query stopped after 5 s: narrow it"

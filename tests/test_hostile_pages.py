@@ -125,3 +125,29 @@ def test_retry_after_delta_seconds_and_date_still_count() -> None:
     assert middleware().delay(1, "30") == 30.0
     assert middleware().delay(1, "Wed, 21 Oct 2015 07:28:00 GMT") == 2.0  # in the past
     assert isinstance(middleware(), BackoffRetryMiddleware)
+
+
+def test_an_extractor_error_on_a_later_page_leaves_it_out(monkeypatch) -> None:
+    from ehz_scraper.extraction import Page, article, extract_article_result
+
+    real = article._body
+
+    def failing_on_page_2(tree, page_url, k):
+        if k == 2:
+            raise IndexError("list index out of range")
+        return real(tree, page_url, k)
+
+    monkeypatch.setattr(article, "_body", failing_on_page_2)
+    url = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
+    pages = [
+        Page(url, PAGE1),
+        Page(url.replace(".htm", "_2.htm"), (CASE / "c_266285_2.htm").read_bytes()),
+        Page(url.replace(".htm", "_3.htm"), (CASE / "c_266285_3.htm").read_bytes()),
+    ]
+    result = extract_article_result(pages, url=url)
+    assert result.bad_pages == [2]
+    assert (
+        "page 2 extractor error: IndexError: list index out of range"
+        in (result.record["extraction"]["warnings"])
+    )
+    assert result.record["title"] == "Hangzhou honors nine characteristic towns"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import sys
 import traceback
@@ -34,6 +35,17 @@ def crawl_argv(
     for key, value in settings.items():
         argv += ["-s", f"{key}={value}"]
     return argv
+
+
+def _print_summary(summary: str) -> None:
+    """The summary on stdout; a reader that went away (`| head -1`) changes nothing: the
+    exit status stays the run's, and no BrokenPipeError traceback follows at exit."""
+    try:
+        print(summary, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush goes nowhere
+        os.close(devnull)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -113,8 +125,8 @@ class Command(ScrapyCrawl):
         if report is None or report.verdict is None:
             self.exitcode = ExitStatus.FAILED if self.crawler_process.bootstrap_failed else 0
             return
-        print(report.summary, flush=True)
         self.exitcode = int(report.verdict.exit_status)
+        _print_summary(report.summary)
 
     def _bootstrap_error(self, error: BaseException) -> None:
         if isinstance(error, ArchiveLocked):
