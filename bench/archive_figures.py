@@ -8,7 +8,12 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
 
 from bench.report import Figure, Goal, Section
 
@@ -158,40 +163,75 @@ def archive_figures(ctx) -> Section:
 
 
 def _store_throughput(s: Section, cfg) -> None:
-    """The archive bench's own pipeline throughput (`bench_throughput`), on this site's pages.
-
-    Extract -> validate -> store of whole captures, no network: what the crawl's pipelines
-    cost. The captures come from `bench.sitegen.capture` (the crawl's own pages) instead of
-    bench/synthetic.py, so one generator serves both benches.
-    """
-    try:
-        import bench.bench_archive as ba
-    except ImportError as exc:
-        s.notes.append(f"Store pipelines alone not measured (`bench/bench_archive.py`: {exc}).")
-        return
+    """Extract -> validate -> store of whole captures of this site, no network, no Scrapy engine:
+    what the crawl's pipelines cost."""
     import tempfile
 
-    from bench import sitegen
-
     captures = {"smoke": 50, "quick": 300}.get(cfg.mode, 2000)
-    original, ba.capture = ba.capture, sitegen.capture
-    try:
-        runs = []
-        for _ in range(max(1, min(2, cfg.repeats))):
-            with tempfile.TemporaryDirectory(dir=cfg.workdir) as tmp:
-                runs.append(ba.bench_throughput(Path(tmp), captures))
-    finally:
-        ba.capture = original
+    runs = []
+    for _ in range(max(1, min(2, cfg.repeats))):
+        with tempfile.TemporaryDirectory(dir=cfg.workdir) as tmp:
+            runs.append(pipeline_throughput(Path(tmp) / "throughput.db", captures, cfg.seed))
     s.figures += [
         Figure(
             "pipelines alone (extract, validate, store), wall",
-            [r["per_s"] for r in runs],
+            [r.per_s for r in runs],
             "articles/s",
             Goal(400, True, ">= 400 (issue 3)"),
-            f"`bench.bench_archive.bench_throughput`, {captures:,} captures of this site",
+            f"`bench.archive_figures.pipeline_throughput`, {captures:,} captures of this site",
         ),
-        Figure("pipelines alone, per CPU second", [r["cpu_per_s"] for r in runs], "articles/s"),
+        Figure("pipelines alone, per CPU second", [r.cpu_per_s for r in runs], "articles/s"),
     ]
+
+
+@dataclass
+class Throughput:
+    """Captures through the pipelines: wall and CPU rates, and the writer's counts."""
+
+    captures: int
+    seconds: float
+    per_s: float
+    cpu_per_s: float
+    counts: dict[str, int]
+
+
+class _BenchSpider(Spider):
+    name = "bench"
+
+
+def pipeline_crawler(db: Path) -> Crawler:
+    """A real (unstarted) crawler with the project's EHZ_* settings, as the pipelines see one
+    during a crawl (components read them with no default of their own)."""
+    from ehz_scraper import settings as project
+
+    ehz = {k: v for k, v in vars(project).items() if k.startswith("EHZ_")}
+    crawler = get_crawler(_BenchSpider, {**ehz, "EHZ_DB": str(db), "EHZ_BATCH_SIZE": 50})
+    crawler.crawling = True  # read at close_spider to tell finished from interrupted
+    crawler.spider = _BenchSpider.from_crawler(crawler)  # open_spider names the run after it
+    return crawler
+
+
+def pipeline_throughput(db: Path, captures: int, seed: int) -> Throughput:
+    """The first `captures` articles of the site through the real Extract -> Validate -> Store
+    pipelines into a fresh archive at `db`, batch size 50."""
+    from bench.sitegen import iter_articles, to_capture
+    from ehz_scraper.pipelines import ExtractPipeline, StorePipeline, ValidatePipeline
+
+    items = [to_capture(article) for article in iter_articles(captures, seed)]
+    extract, validate = ExtractPipeline(str(db)), ValidatePipeline()
+    store = StorePipeline.from_crawler(pipeline_crawler(db))
+    extract.open_spider()
+    store.open_spider()
+    # CPU time of this process as well as wall time: the machine may be shared, and the
+    # goal is about one core's worth of work.
+    t0, c0 = time.perf_counter(), time.process_time()
+    for item in items:
+        store.process_item(validate.process_item(extract.process_item(item)))
+    store.writer.commit()
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    counts = dict(store.writer.counts)
+    store.close_spider()
+    return Throughput(captures, elapsed, captures / elapsed, captures / cpu, counts)
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,7 +296,7 @@ def query_kind(query: str, filters: dict) -> str:
 def query_mix(db: Path, count: int, seed: int = 7) -> list[tuple[str, dict]]:
     """`count` varied (query, filters) pairs drawn from the archive's own vocabulary.
 
-    In the archive bench's proportions: topic words across the frequency range (log-spaced
+    In these proportions: topic words across the frequency range (log-spaced
     down to the rarest), two-word AND queries (a common and a rarer word), quoted two-word
     phrases from titles, prefix queries, and the very commonest words (the hard case for
     ranked search). About one in six has a date range or a section filter.
@@ -280,7 +320,6 @@ def query_mix(db: Path, count: int, seed: int = 7) -> list[tuple[str, dict]]:
     if len(terms) < 50:
         raise RuntimeError("query archive has too few distinct terms")
     n = len(terms)
-    # The proportions of the archive bench's own mix (bench/bench_archive.py `query_mix`):
     # 45% topic words, 25% two words, 15% phrases, 5% prefixes, 10% very common words.
     share = {
         k: max(1, round(count * f))
@@ -326,9 +365,9 @@ def query_figures(ctx) -> Section:
     s = Section(f"Queries: a {articles:,}-article synthetic archive")
     s.text.append(
         f"Archive built by {how}; {db.stat().st_size / 2**20:.0f} MiB. {len(queries)} queries "
-        "from the archive's own vocabulary (`query_mix`, in the proportions of the archive "
-        "bench's mix: 45% topic words from common to rarest, 25% two words, 15% quoted phrases, "
-        "5% prefixes, 10% the very commonest words; about one in six filtered by a year or a "
+        "from the archive's own vocabulary (`query_mix`: 45% topic words from common to "
+        "rarest, 25% two words, 15% quoted phrases, 5% prefixes, 10% the very commonest words; "
+        "about one in six filtered by a year or a "
         "section), ranked (bm25) with snippets, limit 20, through "
         "`ehz_scraper.storage.search.search` (what `ehz search` runs), each query timed once "
         "per repeat after 5 warm-up queries."
@@ -413,4 +452,14 @@ def _export(s: Section, cfg, db: Path, articles: int) -> None:
     out.unlink(missing_ok=True)
 
 
-__all__ = ["archive_figures", "ehz", "query_figures", "query_mix", "snapshot_totals"]
+__all__ = [
+    "Throughput",
+    "archive_figures",
+    "build_query_archive",
+    "ehz",
+    "pipeline_crawler",
+    "pipeline_throughput",
+    "query_figures",
+    "query_mix",
+    "snapshot_totals",
+]

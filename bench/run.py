@@ -35,6 +35,7 @@ class Config:
     articles: int
     repeats: int
     extract_pages: int
+    fallback_pages: int | None  # peer pages for the fallback comparison (None: all)
     extract_repeats: int
     query_articles: int
     queries: int
@@ -54,6 +55,7 @@ MODES = {
         articles=5000,
         repeats=3,
         extract_pages=500,
+        fallback_pages=None,  # all of ../shared/peer-pages
         extract_repeats=3,
         query_articles=100_000,
         queries=100,
@@ -64,6 +66,7 @@ MODES = {
         articles=400,
         repeats=2,
         extract_pages=60,
+        fallback_pages=None,
         extract_repeats=2,
         query_articles=5_000,
         queries=100,
@@ -74,6 +77,7 @@ MODES = {
         articles=120,
         repeats=1,
         extract_pages=20,
+        fallback_pages=3,
         extract_repeats=1,
         query_articles=1_000,
         queries=20,
@@ -301,26 +305,13 @@ def crawl_section(ctx: Context) -> Section:
 
 
 def _fixture_pages_speed() -> str:
-    """ehz vs trafilatura on the hand-made fixture pages, by the extract branch's own bench."""
+    """ehz vs trafilatura on the hand-made fixture pages; a failure is a note, not a stop."""
     try:
-        import trafilatura
+        from bench.fixture_pages import fixture_pages_speed
 
-        from bench import bench_extract as be  # the extract branch's bench/bench_extract.py
-
-        pages = [be.Page(url=p.url, body=be._pad(p.body)) for p in be._pages()]
-        from ehz_scraper.extraction import extract_article
-
-        ehz_ms = be._time(lambda p: extract_article([p]), pages, 5)
-        texts = [p.body.decode("utf-8", "replace") for p in pages]
-        traf_ms = be._time(lambda t: trafilatura.bare_extraction(t, with_metadata=True), texts, 2)
-    except Exception as exc:  # another branch's script: report, never stop the run
-        return f"Fixture pages (`bench/bench_extract.py`) not measured: {type(exc).__name__}: {exc}"
-    e, t = statistics.median(ehz_ms), statistics.median(traf_ms)
-    return (
-        f"The extract branch's own check (`bench/bench_extract.py`: its {len(pages)} hand-made "
-        f"fixture pages padded to real size, median of 5 runs per page): ehz {e:.2f} ms/page, "
-        f"trafilatura {t:.1f} ms/page, {t / e:.0f}x."
-    )
+        return fixture_pages_speed(repeat=5)
+    except Exception as exc:
+        return f"Fixture pages (`bench/fixture_pages.py`) not measured: {type(exc).__name__}: {exc}"
 
 
 def _articles_in(db: Path) -> int | str:
@@ -375,6 +366,13 @@ def _why_slow(ctx: Context, s: Section, pages: int) -> None:
 
 # ---------------------------------------------------------------------------------------
 # Extraction
+
+
+def fallback_section(ctx: Context) -> Section:
+    """ehz's fallback path vs trafilatura vs newspaper4k on real pages (bench/fallback.py)."""
+    from bench.fallback import fallback_section as measure
+
+    return measure(limit=ctx.cfg.fallback_pages)
 
 
 def extraction_section(ctx: Context) -> Section:
@@ -699,7 +697,16 @@ def prepare(ctx: Context) -> int:
     return 0
 
 
-ORDER = ["Synthetic site", "Server", "Crawl", "Extraction", "Archive", "Queries", "Incremental"]
+ORDER = [
+    "Synthetic site",
+    "Server",
+    "Crawl",
+    "Extraction",
+    "Fallback extraction",
+    "Archive",
+    "Queries",
+    "Incremental",
+]
 
 
 def render(
@@ -764,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
                 step("Archive", lambda: archive_section(ctx))
                 step("Incremental", lambda: incremental_section(ctx))
             step("Extraction", lambda: extraction_section(ctx))
+        step("Fallback extraction", lambda: fallback_section(ctx))
         step("Queries", lambda: queries_section(ctx))
     finally:
         if ctx.server is not None:

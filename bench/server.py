@@ -256,7 +256,7 @@ def measure_throughput(
     wrk, _ = find_tool("wrk", "wrk", install)
     if wrk:
         return _wrk(wrk, base_url, paths, seconds, connections)
-    return asyncio.run(_py_load(base_url, paths, seconds, connections))
+    return asyncio.run(py_load(base_url, paths, seconds, connections))
 
 
 def _wrk(wrk: str, base_url: str, paths: list[str], seconds: float, connections: int) -> LoadResult:
@@ -291,7 +291,7 @@ def _wrk(wrk: str, base_url: str, paths: list[str], seconds: float, connections:
     return LoadResult(f"wrk (2 threads, {connections} connections)", rate, total, errs, seconds)
 
 
-async def _py_load(base_url: str, paths: list[str], seconds: float, connections: int) -> LoadResult:
+async def py_load(base_url: str, paths: list[str], seconds: float, connections: int) -> LoadResult:
     host, port = re.match(r"http://([^:/]+):(\d+)", base_url).groups()
     deadline = time.perf_counter() + seconds
     counts = [0, 0]

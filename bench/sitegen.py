@@ -10,8 +10,11 @@ to `truth.jsonl`, so extractors can be scored exactly.
 One generator serves every benchmark: `generate_site` writes a servable folder;
 `iter_articles` yields articles with their HTML in memory; `iter_records` yields only the
 expected records (cheap enough for a 100,000-article archive); `to_capture` turns an article into
-the `ArticleCapture` item a spider would yield. Everything is a function of (seed, index), so
-article i is the same whichever function produced it and however many articles are asked for.
+the `ArticleCapture` item a spider would yield. The page templates (`render_article_page`,
+`render_listing_page`, `render_home_page`) also render the test site
+(tests/fixtures/site/build_site.py) with that site's own chrome and fragments. Everything is a
+function of (seed, index), so article i is the same whichever function produced it and however
+many articles are asked for.
 """
 
 from __future__ import annotations
@@ -373,6 +376,88 @@ def _render_block(b: _Block, rng: random.Random) -> str:
 
 
 # ---------------------------------------------------------------------------------------
+# Page templates: the skeleton of every page, here and in tests/fixtures/site/build_site.py.
+# Each site passes its own chrome and fragments (lists, pagers, sidebars); the page layout of
+# the CMS (site-model.md) is written once, here.
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What a site repeats on every page around the content."""
+
+    head: str  # inside <head>, after the title and meta tags: stylesheets, scripts
+    header: str  # first in <body>: logo, search, the navigation
+    footer: str  # last in <body>
+
+
+def render_page(chrome: Chrome, title: str, main: str, meta: str = "") -> str:
+    """A whole document: `title` and `meta` (HTML already) in the head, `main` in the chrome."""
+    return (
+        "<!DOCTYPE html>\n<html>\n<head>\n"
+        '<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />\n'
+        f"<title>{title}</title>\n{meta}{chrome.head}</head>\n<body>\n"
+        f"{chrome.header}{main}{chrome.footer}</body>\n</html>\n"
+    )
+
+
+def render_article_page(
+    chrome: Chrome,
+    *,
+    title: str,
+    section: str,
+    node: int,
+    info: str,
+    content: str,
+    pager: str = "",
+    after: str = "",
+    meta: str = "",
+    prefix: str = "../../",
+) -> str:
+    """An article page: breadcrumb, `con_title`, info line, `#Content`, pager, then `after`.
+
+    `title`, `info` and `content` are HTML; `after` (related lists, a sidebar) closes the main
+    column; `prefix` leads from the page's folder back to the root.
+    """
+    main = (
+        '<div class="main">\n<div class="left">\n'
+        f'<div class="bread"><a href="{prefix}">Home</a>&gt; '
+        f'<a href="{prefix}node_{node}.htm">{section}</a></div>\n'
+        f'<div class="con_title">{title}</div>\n'
+        f'<div class="info">{info}\n'
+        '   <span class="fontsize"><a href="javascript:void(0)">L</a> '
+        '<a href="javascript:void(0)">M</a> <a href="javascript:void(0)">S</a></span></div>\n'
+        f'<div id="Content">\n{content}\n</div>\n'
+        f"{pager}</div>\n{after}</div>\n"
+    )
+    return render_page(chrome, title, main, meta)
+
+
+def render_listing_page(
+    chrome: Chrome,
+    *,
+    title: str,
+    name: str,
+    listing: str,
+    pager: str = "",
+    side: str = "",
+    meta: str = "",
+) -> str:
+    """A section's listing page: breadcrumb, the list (HTML), its pager, then a `side` column."""
+    main = (
+        '<div class="main">\n<div class="left">\n'
+        f'<div class="bread"><a href="./">Home</a>&gt; {name}</div>\n'
+        f"{listing}{pager}</div>\n</div>\n{side}"
+    )
+    return render_page(chrome, title, main, meta)
+
+
+def render_home_page(chrome: Chrome, *, title: str, blocks: list[str], meta: str = "") -> str:
+    """The home page: blocks of article links (HTML) under the chrome's navigation."""
+    main = '<div class="main home">\n' + "\n".join(blocks) + "\n</div>\n"
+    return render_page(chrome, title, main, meta)
+
+
+# ---------------------------------------------------------------------------------------
 # Chrome: identical on every page (what makes snapshot compression with a dictionary pay).
 
 
@@ -380,8 +465,7 @@ def _chrome_words(rng: random.Random, n: int) -> str:
     return " ".join(w.capitalize() for w in _words(rng, n))
 
 
-def _build_chrome(prefix: str) -> tuple[str, str]:
-    """(head+header, footer) HTML for pages `prefix` away from the root ('' or '../../')."""
+def _build_chrome(prefix: str) -> Chrome:
     rng = random.Random(7)
     css = "\n".join(
         f".m{i} {{ margin: {i % 9}px auto; padding: {i % 5}px {i % 7}px; font: 14px/1.6 Arial, "
@@ -398,13 +482,11 @@ def _build_chrome(prefix: str) -> tuple[str, str]:
         for name, node in SECTIONS
     )
     head = (
-        "<!DOCTYPE html>\n<html>\n<head>\n"
-        '<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />\n'
-        "{TITLE}"
         f'<link rel="stylesheet" href="{prefix}css/style.css" type="text/css" />\n'
         f'<style type="text/css">\n{css}\n</style>\n'
         f'<script type="text/javascript">\n{js}\n</script>\n'
-        "</head>\n<body>\n"
+    )
+    header = (
         '<div class="topbar"><div class="m1"><a href="http://www.hangzhou.gov.cn/">中文</a> | '
         '<a href="http://www.gov.cn/">Gov.cn</a> | '
         '<a href="javascript:void(0)">Mobile</a></div></div>\n'
@@ -433,18 +515,15 @@ def _build_chrome(prefix: str) -> tuple[str, str]:
         "All rights reserved. Presented by China Daily.</p>\n"
         "<p>京ICP备13028878号-6 &nbsp; 浙公网安备 33010002000001号</p></div>\n"
         f'<script type="text/javascript">\n  var _stat = _stat || [];\n{stats}\n</script>\n'
-        "</div>\n</body>\n</html>\n"
+        "</div>\n"
     )
-    return head, footer
+    return Chrome(head=head, header=header, footer=footer)
 
 
-_CHROME: dict[str, tuple[str, str]] = {}
-
-
-def _chrome(prefix: str) -> tuple[str, str]:
-    if prefix not in _CHROME:
-        _CHROME[prefix] = _build_chrome(prefix)
-    return _CHROME[prefix]
+@lru_cache(maxsize=4)
+def site_chrome(prefix: str) -> Chrome:
+    """This site's chrome for pages `prefix` away from the root ('' or '../../')."""
+    return _build_chrome(prefix)
 
 
 def _sidebar(seed: int, index: int, room: int, prefix: str, total: int) -> str:
@@ -544,12 +623,12 @@ def build_article(
     info_text, info = _info_line(rng, meta)
     blocks = _body_blocks(rng, meta)
     node = dict(SECTIONS)[meta.section]
-    head, footer = _chrome("../../")
-    title_tag = f"<title>{html.escape(meta.title)}</title>\n"
+    chrome = site_chrome("../../")
+    title = html.escape(meta.title)
     keywords = ",".join(sorted(set(meta.title.split()[:6])))
     meta_tags = (
         f'<meta name="keywords" content="{html.escape(keywords)}" />\n'
-        f'<meta name="description" content="{html.escape(meta.title)}" />\n'
+        f'<meta name="description" content="{title}" />\n'
     )
     # Split the blocks over the pages; a page boundary may fall inside a section.
     n = meta.page_count
@@ -605,29 +684,20 @@ def build_article(
             )
         if k == n and rng.random() < 0.3:
             body_parts.append(f"<p>Editor: {editor}</p>")
-        main = (
-            '<div class="main">\n<div class="left">\n'
-            f'<div class="bread"><a href="../../">Home</a>&gt; '
-            f'<a href="../../node_{node}.htm">{meta.section}</a></div>\n'
-            f'<div class="con_title">{html.escape(meta.title)}</div>\n'
-            f'<div class="info">{html.escape(info_text, quote=False)}\n'
-            '   <span class="fontsize"><a href="javascript:void(0)">L</a> '
-            '<a href="javascript:void(0)">M</a> <a href="javascript:void(0)">S</a></span></div>\n'
-            '<div id="Content">\n'
-            + "\n".join(body_parts)
-            + "\n</div>\n"
-            + _pager(meta, k, rng)
-            + "</div>\n"
+        fields = dict(
+            title=title,
+            section=meta.section,
+            node=node,
+            info=html.escape(info_text, quote=False),
+            content="\n".join(body_parts),
+            pager=_pager(meta, k, rng),
+            meta=meta_tags,
         )
-        fixed = len(head) + len(footer) + len(title_tag) + len(meta_tags) + len(main.encode())
+        # The sidebar fills the page up to its target size.
+        fixed = len(render_article_page(chrome, **fields).encode())
         target = _rng(seed, index, 100 + k).randint(PAGE_MIN + 1500, PAGE_MAX - 1500)
         side = _sidebar(seed, index * 8 + k, target - fixed, "../../", total)
-        doc = (
-            head.replace("{TITLE}", title_tag + meta_tags)
-            + main.replace("</div>\n", "</div>\n" + side, 0)
-            + side
-            + footer
-        )
+        doc = render_article_page(chrome, **fields, after=side)
         pages.append((meta.page_path(k), doc.encode("utf-8")))
         page_truth.append(
             {
@@ -705,22 +775,6 @@ def expected_record(i: int, seed: int = DEFAULT_SEED) -> dict:
     }
 
 
-# The names bench/synthetic.py (the archive branch's generator) offers, so bench_archive.py can
-# take its corpus from here: `from bench.sitegen import VOCAB, capture, record`.
-VOCAB = _VOCAB  # by frequency rank, the commonest first
-
-
-def record(article_id: int, rng: random.Random | None = None) -> dict:
-    """The record of article number `article_id` (1-based); `rng` is ignored (seeded by index)."""
-    return expected_record(article_id - 1)
-
-
-def capture(article_id: int, rng: random.Random | None = None):
-    """(ArticleCapture, expected record) of article number `article_id` (1-based), all pages."""
-    article = build_article(article_id - 1)
-    return to_capture(article), {k: v for k, v in article.truth.items() if k != "pages"}
-
-
 def to_capture(article: SyntheticArticle, fetched_at: str = "2026-11-26T00:00:00Z"):
     """The ArticleCapture a spider would yield for `article` (all pages fetched with 200)."""
     from ehz_scraper.items import ArticleCapture, PageFetch
@@ -771,26 +825,25 @@ def _listing_pager(node: int, page: int, last: int) -> str:
 def _listing_page(
     name: str, node: int, page: int, last: int, items: list[ArticleMeta], seed: int, total: int
 ) -> bytes:
-    head, footer = _chrome("")
+    chrome = site_chrome("")
     lis = "\n".join(
         f'<li><a href="{m.page_path(1)}">{html.escape(m.title)}</a> '
         f'<span class="date">{m.day.isoformat()}</span></li>'
         for m in items
     )
-    title = f"<title>{name}</title>\n"
-    main = (
-        '<div class="main">\n<div class="left">\n'
-        f'<div class="bread"><a href="./">Home</a>&gt; {name}</div>\n'
-        f'<ul class="list">\n{lis}\n</ul>\n{_listing_pager(node, page, last)}</div>\n</div>\n'
+    fields = dict(
+        title=name,
+        name=name,
+        listing=f'<ul class="list">\n{lis}\n</ul>\n',
+        pager=_listing_pager(node, page, last),
     )
-    fixed = len(head) + len(footer) + len(main.encode())
+    fixed = len(render_listing_page(chrome, **fields).encode())
     target = _rng(seed, node * 100_000 + page, 5).randint(PAGE_MIN + 1500, PAGE_MAX - 1500)
     side = _sidebar(seed, node * 100_000 + page, target - fixed, "", total)
-    return (head.replace("{TITLE}", title) + main + side + footer).encode("utf-8")
+    return render_listing_page(chrome, **fields, side=side).encode("utf-8")
 
 
 def _home_page(metas: list[ArticleMeta], seed: int) -> bytes:
-    head, footer = _chrome("")
     blocks = []
     for name, node in SECTIONS:
         recent = [m for m in reversed(metas[-400:]) if name == "Latest" or m.section == name][:8]
@@ -800,8 +853,7 @@ def _home_page(metas: list[ArticleMeta], seed: int) -> bytes:
         blocks.append(
             f'<div class="block"><h2><a href="node_{node}.htm">{name}</a></h2><ul>{lis}</ul></div>'
         )
-    main = '<div class="main home">\n' + "\n".join(blocks) + "\n</div>\n"
-    return (head.replace("{TITLE}", "<title>ehangzhou.gov.cn</title>\n") + main + footer).encode()
+    return render_home_page(site_chrome(""), title="ehangzhou.gov.cn", blocks=blocks).encode()
 
 
 # ---------------------------------------------------------------------------------------
@@ -922,17 +974,21 @@ __all__ = [
     "SECTIONS",
     "SITE",
     "ArticleMeta",
+    "Chrome",
     "Site",
     "SyntheticArticle",
     "article_meta",
-    "VOCAB",
     "build_article",
-    "capture",
     "expected_record",
     "generate_site",
     "iter_articles",
     "iter_records",
     "pick_pages",
-    "record",
+    "render_article_page",
+    "render_home_page",
+    "render_listing_page",
+    "render_page",
+    "site_chrome",
+    "source_hash",
     "to_capture",
 ]

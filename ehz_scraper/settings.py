@@ -69,7 +69,7 @@ LOG_LEVEL = "INFO"
 LOG_VERSIONS: list[str] = []
 LOGSTATS_INTERVAL = 60.0
 
-# --- Reliability (lock, exit statuses, drift alarm): see the README's "Running from cron" ---
+# --- Reliability (lock, exit statuses, drift alarm): see docs/operations.md ---
 # `scrapy crawl` exits 0 finished, 1 failed, 2 bad argument, 3 degraded, 4 interrupted, 75 locked.
 COMMANDS_MODULE = "ehz_scraper.run"
 EXTENSIONS = {

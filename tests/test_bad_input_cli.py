@@ -12,18 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ehz_scraper.cli import main
-from tests.support.crawling import crawl
-from tests.support.site_server import SiteServer
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("cli") / "archive.db"
-    with SiteServer() as server:
-        assert crawl("latest", server.base_url, db).returncode == 0
-    return db
+def archive(latest_archive) -> Path:
+    return latest_archive
 
 
 def digest(db: Path) -> str:

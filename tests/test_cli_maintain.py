@@ -8,10 +8,10 @@ import sqlite3
 
 import pytest
 import zstandard
-from capture_fixtures import build_archive, capture
 from click.testing import CliRunner
 
 from ehz_scraper.cli import main
+from tests.support.captures import build_archive, capture
 
 
 @pytest.fixture

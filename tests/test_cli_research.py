@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from capture_fixtures import PAGES, build_archive, capture, case_files, listing
 from click.testing import CliRunner
 
 from ehz_scraper.cli import main
+from tests.support.captures import PAGES, build_archive, capture, case_files, listing
 
 TOWNS_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 T1 = "2026-11-27T07:00:00Z"

@@ -46,10 +46,9 @@ def wait_for(path: Path, timeout: float = 20) -> None:
         time.sleep(0.02)
 
 
-def test_quiet_prints_only_the_summary(tmp_path: Path) -> None:
+def test_quiet_prints_only_the_summary(fault_server: FaultServer, tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    with FaultServer() as server:
-        done = run(scrapy_crawl("latest", server.base_url, db, "-q"))
+    done = run(scrapy_crawl("latest", fault_server.base_url, db, "-q"))
     assert (done.returncode, done.stderr) == (0, "")
     lines = done.stdout.splitlines()
     assert re.fullmatch(r"requests: 50 \(0 retries\), \d+\.\d kB received", lines[6])
@@ -73,31 +72,33 @@ def test_quiet_prints_only_the_summary(tmp_path: Path) -> None:
     assert not Path(f"{db}.lock").exists()
 
 
-def test_quiet_by_setting_and_a_logfile_keeps_the_log(tmp_path: Path) -> None:
+def test_quiet_by_setting_and_a_logfile_keeps_the_log(
+    fault_server: FaultServer, tmp_path: Path
+) -> None:
     db, log = tmp_path / "a.db", tmp_path / "crawl.log"
-    with FaultServer() as server:
-        done = run(
-            scrapy_crawl("latest", server.base_url, db, "--logfile", str(log), EHZ_QUIET="1")
-        )
+    done = run(
+        scrapy_crawl("latest", fault_server.base_url, db, "--logfile", str(log), EHZ_QUIET="1")
+    )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("ehz crawl latest: finished (exit 0)\n")
     assert "Spider closed (finished)" in log.read_text()
 
 
-def test_second_crawl_on_the_same_archive_exits_at_once(tmp_path: Path) -> None:
+def test_second_crawl_on_the_same_archive_exits_at_once(
+    fault_server: FaultServer, tmp_path: Path
+) -> None:
     db = tmp_path / "a.db"
-    with FaultServer() as server:
-        server.set_fault(HANG, Fault("hang", seconds=8))
-        first = start(scrapy_crawl("latest", server.base_url, db, "-q", DOWNLOAD_TIMEOUT="20"))
-        try:
-            wait_for(Path(f"{db}.lock"))
-            started = time.monotonic()
-            second = run(scrapy_crawl("latest", server.base_url, db, "-q"))
-            took = time.monotonic() - started
-            first_still_running = first.poll() is None
-            holder = json.loads(Path(f"{db}.lock").read_text())
-        finally:
-            out, err = first.communicate(timeout=60)
+    fault_server.set_fault(HANG, Fault("hang", seconds=8))
+    first = start(scrapy_crawl("latest", fault_server.base_url, db, "-q", DOWNLOAD_TIMEOUT="20"))
+    try:
+        wait_for(Path(f"{db}.lock"))
+        started = time.monotonic()
+        second = run(scrapy_crawl("latest", fault_server.base_url, db, "-q"))
+        took = time.monotonic() - started
+        first_still_running = first.poll() is None
+        holder = json.loads(Path(f"{db}.lock").read_text())
+    finally:
+        out, err = first.communicate(timeout=60)
     assert second.returncode == 75
     assert second.stdout == ""
     assert second.stderr.splitlines() == [
@@ -110,21 +111,20 @@ def test_second_crawl_on_the_same_archive_exits_at_once(tmp_path: Path) -> None:
     assert not Path(f"{db}.lock").exists()
 
 
-def test_lock_of_a_killed_crawl_is_recovered(tmp_path: Path) -> None:
+def test_lock_of_a_killed_crawl_is_recovered(fault_server: FaultServer, tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    with FaultServer() as server:
-        server.set_fault(HANG, Fault("hang", seconds=30))
-        victim = subprocess.Popen(
-            scrapy_crawl("latest", server.base_url, db, "-q", DOWNLOAD_TIMEOUT="60"), cwd=ROOT
-        )
-        wait_for(Path(f"{db}.lock"))
-        while server.hits(HANG) == 0:  # the run row exists and the crawl is under way
-            time.sleep(0.05)
-        victim.send_signal(signal.SIGKILL)
-        victim.wait()
-        assert json.loads(Path(f"{db}.lock").read_text())["pid"] == victim.pid
-        server.set_fault(HANG, None)
-        done = run(scrapy_crawl("latest", server.base_url, db, "--logfile", str(tmp_path / "l")))
+    fault_server.set_fault(HANG, Fault("hang", seconds=30))
+    victim = subprocess.Popen(
+        scrapy_crawl("latest", fault_server.base_url, db, "-q", DOWNLOAD_TIMEOUT="60"), cwd=ROOT
+    )
+    wait_for(Path(f"{db}.lock"))
+    while fault_server.hits(HANG) == 0:  # the run row exists and the crawl is under way
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert json.loads(Path(f"{db}.lock").read_text())["pid"] == victim.pid
+    fault_server.set_fault(HANG, None)
+    done = run(scrapy_crawl("latest", fault_server.base_url, db, "--logfile", str(tmp_path / "l")))
     assert done.returncode == 0, done.stdout
     log = (tmp_path / "l").read_text()
     assert f"Recovering stale lock {db}.lock: PID {victim.pid} on " in log
@@ -147,12 +147,11 @@ def test_lock_of_a_killed_crawl_is_recovered(tmp_path: Path) -> None:
     ],
 )
 def test_bad_spider_argument_fails_before_any_request(
-    tmp_path: Path, args: list[str], message: str
+    fault_server: FaultServer, tmp_path: Path, args: list[str], message: str
 ) -> None:
     db = tmp_path / "a.db"
-    with FaultServer() as server:
-        done = run(scrapy_crawl("latest", server.base_url, db, "-q", *args))
-        assert server.paths() == []
+    done = run(scrapy_crawl("latest", fault_server.base_url, db, "-q", *args))
+    assert fault_server.paths() == []
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
@@ -240,17 +239,16 @@ def test_a_javascript_redesign_raises_the_no_article_alarm(tmp_path: Path) -> No
     assert ac.last_run(db)["status"] == "degraded"
 
 
-def test_interrupted_crawl_exits_4(tmp_path: Path) -> None:
+def test_interrupted_crawl_exits_4(fault_server: FaultServer, tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    with FaultServer() as server:
-        server.set_fault(HANG, Fault("hang", seconds=3))
-        proc = start(scrapy_crawl("latest", server.base_url, db, "-q", DOWNLOAD_TIMEOUT="60"))
-        wait_for(Path(f"{db}.lock"))
-        while server.hits(HANG) == 0:
-            time.sleep(0.05)
-        # Scrapy lets requests in flight finish (here: the 3 s hang), then closes the spider.
-        os.kill(proc.pid, signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+    fault_server.set_fault(HANG, Fault("hang", seconds=3))
+    proc = start(scrapy_crawl("latest", fault_server.base_url, db, "-q", DOWNLOAD_TIMEOUT="60"))
+    wait_for(Path(f"{db}.lock"))
+    while fault_server.hits(HANG) == 0:
+        time.sleep(0.05)
+    # Scrapy lets requests in flight finish (here: the 3 s hang), then closes the spider.
+    os.kill(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 4, out + err
     assert out.splitlines()[:2] == [
         "ehz crawl latest: interrupted (exit 4)",

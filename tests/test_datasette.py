@@ -11,7 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from capture_fixtures import build_archive, capture
+
+from tests.support.captures import build_archive, capture
 
 METADATA = Path(__file__).parent.parent / "archive" / "metadata.yaml"
 

@@ -6,10 +6,9 @@ import re
 import sqlite3
 from dataclasses import fields, replace
 
-from capture_fixtures import T0, PipelineRun, build_archive, capture, listing
-
 from ehz_scraper import settings
 from ehz_scraper.items import ArticleCapture, FailedFetch
+from tests.support.captures import T0, PipelineRun, build_archive, capture, listing
 
 T1 = "2026-11-27T07:00:00Z"
 TOWNS = "01_three_page_towns"

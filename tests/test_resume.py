@@ -24,12 +24,13 @@ def site_cmd(base_url: str, db: Path, jobdir: Path | None) -> list[str]:
     return crawl_argv("site", settings, f"base_url={base_url}", options=["-q"])
 
 
-def test_site_backfill_stopped_with_sigint_resumes_to_the_same_archive(tmp_path: Path) -> None:
+def test_site_backfill_stopped_with_sigint_resumes_to_the_same_archive(
+    fault_server: FaultServer, tmp_path: Path
+) -> None:
     reference_db = tmp_path / "reference.db"
-    with FaultServer() as server:
-        done = subprocess.run(site_cmd(server.base_url, reference_db, None), cwd=ROOT)
-        assert done.returncode == 0
-        total = len(server.paths())
+    done = subprocess.run(site_cmd(fault_server.base_url, reference_db, None), cwd=ROOT)
+    assert done.returncode == 0
+    total = len(fault_server.paths())
 
     db, jobdir = tmp_path / "archive.db", tmp_path / "job"
     with FaultServer(delay=0.03) as server:

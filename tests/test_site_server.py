@@ -7,13 +7,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.site_server import SiteServer, page, respond
-
-
-@pytest.fixture
-def server():
-    with SiteServer() as s:
-        yield s
+from tests.support.site_server import page, respond
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -7,13 +7,6 @@ import pytest
 from ehz_scraper.errors import BadArgument
 from ehz_scraper.spiders.args import ArticleArgs, Mode, SectionArgs, SiteArgs, WalkArgs, parse_args
 from tests.support.crawling import crawl
-from tests.support.site_server import SiteServer
-
-
-@pytest.fixture(scope="module")
-def server():
-    with SiteServer() as s:
-        yield s
 
 
 @pytest.mark.parametrize(

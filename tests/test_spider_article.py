@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.support.archive_db import article_rows, open_failure_urls
 from tests.support.crawling import article, crawl, page_paths
-from tests.support.site_server import SiteServer
 
 WINDOWED = 293018  # 7 pages, a pager showing at most 5 numbers: later pages found on the way
 NOT_FOUND = 292854
-
-
-@pytest.fixture
-def server():
-    with SiteServer() as s:
-        yield s
 
 
 def test_article_fetches_exactly_the_given_articles(server, tmp_path):

@@ -28,12 +28,6 @@ MULTI_PAGE_COUNTS = {
 }
 
 
-@pytest.fixture
-def server():
-    with SiteServer() as s:
-        yield s
-
-
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     """One full `latest` crawl into a fresh archive (shared by the assertions below)."""

@@ -6,19 +6,12 @@ import pytest
 
 from tests.support.archive_db import article_rows
 from tests.support.crawling import MANIFEST, article, crawl, page_paths, section_ids
-from tests.support.site_server import SiteServer
 
 LISTING_PATHS = {
     "Business": ["/node_7042.htm", "/node_7042_2.htm"],
     "Culture": ["/node_7044.htm"],
     "Living": ["/node_7045.htm", "/node_7045_2.htm"],
 }
-
-
-@pytest.fixture
-def server():
-    with SiteServer() as s:
-        yield s
 
 
 @pytest.mark.parametrize(

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.support.crawling import MANIFEST, article, crawl
-from tests.support.site_server import SITE_DIR, SiteServer
+from tests.support.site_server import SITE_DIR
 
 PAGES = MANIFEST["sections"]["Latest"]["listing_pages"]
-
-
-@pytest.fixture
-def server():
-    with SiteServer() as s:
-        yield s
 
 
 def serve_text(text: str):

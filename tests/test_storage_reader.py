@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from capture_fixtures import PipelineRun, build_archive, capture, listing
 
 from ehz_scraper.storage.reader import ArchiveReader
+from tests.support.captures import PipelineRun, build_archive, capture, listing
 
 TOWNS_URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 MISSING_URL = "https://www.ehangzhou.gov.cn/2021-05/20/c_266400.htm"
@@ -125,7 +125,7 @@ def test_uncommitted_batch_is_not_visible_to_the_reader(tmp_path):
 
 
 def test_last_body_is_the_newest_stored_bytes(tmp_path):
-    from capture_fixtures import case_files
+    from tests.support.captures import case_files
 
     db = tmp_path / "a.db"
     build_archive(db, capture("01_three_page_towns"))

@@ -9,10 +9,12 @@ from ehz_scraper.extraction.article import (
     extract_article_result,
 )
 from ehz_scraper.extraction.page import Page
+from ehz_scraper.extraction.record import Record
 
 __all__ = [
     "ArticleExtraction",
     "Page",
+    "Record",
     "article_page_urls",
     "extract_article",
     "extract_article_result",

@@ -14,6 +14,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from ehz_scraper.errors import ArchiveLocked, BadArgument, EhzError
+from ehz_scraper.extraction.text import normalize_space
 from ehz_scraper.run.exitcodes import ExitStatus
 from ehz_scraper.run.report import RunReport
 
@@ -49,18 +50,18 @@ def _print_summary(summary: str) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return normalize_space(str(exc)) or type(exc).__name__
 
 
 class Command(ScrapyCrawl):
-    """Scrapy's crawl, plus: exit statuses per outcome (README table) and a quiet mode.
+    """Scrapy's crawl, plus: exit statuses per outcome (docs/operations.md) and a quiet mode.
 
     Exit statuses: 0 finished, 1 failed, 2 bad argument, 3 degraded (drift alarm),
     4 interrupted, 75 the archive is locked by another crawl.
     """
 
     def short_desc(self) -> str:
-        return "Run a spider; the exit status says how the run went (0 finished, see README)"
+        return "Run a spider; its exit status tells how the run went (docs/operations.md)"
 
     def long_desc(self) -> str:
         return (

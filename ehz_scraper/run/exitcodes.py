@@ -1,4 +1,4 @@
-"""Exit statuses of `scrapy crawl` and what each means (documented in the README)."""
+"""Exit statuses of `scrapy crawl` and what each means (documented in docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import scrapy
@@ -31,16 +30,12 @@ from ehz_scraper.spiders import navigation as nav
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.spiders.fetch_errors import describe_failure, http_status_reason
 from ehz_scraper.storage.reader import ArchiveReader
+from ehz_scraper.storage.timeutil import utcnow
 
 # Statuses an article page request hands to its callback instead of the HttpError errback,
 # so a failed page becomes a FailedFetch with its status. Redirects (301/302/303/307/308)
 # stay out of the list: RedirectMiddleware must still follow them.
 _ARTICLE_STATUSES = [304, *range(400, 600)]
-
-
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC with a Z, second precision."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -204,7 +199,7 @@ class EhzSpider(scrapy.Spider):
             page=walk.pages,
             article_urls=urls,
             new_count=len(new),
-            fetched_at=utc_now(),
+            fetched_at=utcnow(),
             last=stop is not None,
             stop_reason=stop,
         )
@@ -226,7 +221,7 @@ class EhzSpider(scrapy.Spider):
             page=walk.pages,
             article_urls=[],
             new_count=0,
-            fetched_at=utc_now(),
+            fetched_at=utcnow(),
             last=True,
             stop_reason=f"fetch failed: {reason}",
         )
@@ -284,7 +279,7 @@ class EhzSpider(scrapy.Spider):
             reason = http_status_reason(response.status, response.request, response.headers)
             state.capture.failed.append(
                 FailedFetch(
-                    url=url, page=page, reason=reason, failed_at=utc_now(), status=response.status
+                    url=url, page=page, reason=reason, failed_at=utcnow(), status=response.status
                 )
             )
         else:
@@ -306,7 +301,7 @@ class EhzSpider(scrapy.Spider):
                 url=state.page_urls[page],
                 page=page,
                 reason=failure_reason(failure),
-                failed_at=utc_now(),
+                failed_at=utcnow(),
             )
         )
         yield from self._next_or_done(state)
@@ -340,7 +335,7 @@ class EhzSpider(scrapy.Spider):
             status=response.status,
             headers=headers,
             body=response.body if body is None else body,
-            fetched_at=utc_now(),
+            fetched_at=utcnow(),
             fetch_url=response.url if response.url != url else None,
         )
 

@@ -22,7 +22,7 @@ def readonly_uri(path: str | os.PathLike[str]) -> str:
     return f"file:{quote(os.fsencode(os.path.abspath(path)))}?mode=ro"
 
 
-# The CREATE statements are plain SQL so the README and this file say the same thing.
+# The CREATE statements are plain SQL so docs/archive.md and this file say the same thing.
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -236,11 +236,9 @@ def ensure_schema(db: sqlite_utils.Database) -> int:
     return found
 
 
-def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+def open_archive(path: str | Path) -> sqlite_utils.Database:
     """A writable connection to the archive at `path`, created and migrated as needed."""
     path = Path(path)
-    if not create and not path.exists():
-        raise ArchiveError(f"no archive at {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(os.fsencode(path), isolation_level=None, check_same_thread=False)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from dataclasses import dataclass
 
 import zstandard
 
 from ehz_scraper.errors import ArchiveError
-from ehz_scraper.extraction.decode import declared_encoding
+from ehz_scraper.extraction.decode import decode_text
 
 LEVEL = 3
 DICT_SIZE = 112_640  # zstd's default dictionary size (110 KiB)
@@ -19,6 +20,8 @@ DICT_SIZE = 112_640  # zstd's default dictionary size (110 KiB)
 FIRST_TRAINING = 48
 RETRAIN_FACTOR = 5
 MAX_SAMPLES = 300  # ~0.3 s to train; more samples gained little in trials
+# Bodies with a text encoding to record (a server may send HTML with no Content-Type at all).
+_TEXT_TYPES = re.compile(r"\s*(?:text/|application/(?:xhtml\+xml|xml))", re.I)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -27,22 +30,10 @@ def sha256_hex(data: bytes) -> str:
 
 
 def detect_encoding(body: bytes, content_type: str | None) -> str | None:
-    """The page's encoding as the server or the page declares it, else a guess.
-
-    A declaration that is no text encoding (`charset=base64`, an unknown label) counts as
-    none: the same rule as the extractor's (`extraction.decode.page_codec`).
-    """
-    declared = declared_encoding(body, content_type)
-    if declared:
-        return declared
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body).best()
-        return best.encoding if best else None
+    """The encoding the extractor reads this page in (None for a body that is not text)."""
+    if not body or (content_type and not _TEXT_TYPES.match(content_type)):
+        return None
+    return decode_text(body, content_type)[1]
 
 
 @dataclass(frozen=True)

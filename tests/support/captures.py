@@ -19,7 +19,7 @@ from ehz_scraper.items import (
 from ehz_scraper.pipelines import ExtractPipeline, StorePipeline, ValidatePipeline
 from ehz_scraper.site.urls import article_page_url, parse_article_url
 
-PAGES = Path(__file__).parent / "fixtures" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 T0 = "2026-11-26T07:00:00Z"
 HTML = ("Content-Type", "text/html; charset=utf-8")
 
