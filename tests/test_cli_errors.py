@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from capture_fixtures import build_archive, capture
 from click.testing import CliRunner
 
 from ehz_scraper.cli import main
+from tests.support.captures import build_archive, capture
 
 EHZ = str(Path(sys.executable).with_name("ehz"))
 TOWNS = 266285
