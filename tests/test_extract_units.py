@@ -10,7 +10,6 @@ from lxml import etree
 from ehz_scraper.errors import BadURL, NotAnArticle
 from ehz_scraper.extraction import (
     Page,
-    article_page_urls,
     extract_article,
     extract_article_result,
 )
@@ -522,18 +521,6 @@ def test_fast_src_resolution_equals_canonicalize_url(src: str) -> None:
     except BadURL:
         slow = None
     assert resolve_src(src, PAGE_URL) == slow
-
-
-def test_article_page_urls_for_spiders() -> None:
-    body = PAGE.format(body="<p>x</p>").replace("</body>", PAGER_DIV + "</body>").encode()
-    assert article_page_urls(Page(URL, body)) == [
-        URL,
-        URL.replace(".htm", "_2.htm"),
-        URL.replace(".htm", "_3.htm"),
-    ]
-    assert article_page_urls(Page(None, PAGE.format(body="<p>x</p>").encode()), url=URL) == [URL]
-    with pytest.raises(BadURL):
-        article_page_urls(Page(None, b"<p>x</p>"))
 
 
 def test_info_date_without_label_is_flagged() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ehz_scraper.extraction.article import (
     ArticleExtraction,
-    article_page_urls,
     extract_article,
     extract_article_result,
 )
@@ -15,7 +14,6 @@ __all__ = [
     "ArticleExtraction",
     "Page",
     "Record",
-    "article_page_urls",
     "extract_article",
     "extract_article_result",
 ]

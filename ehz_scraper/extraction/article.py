@@ -261,18 +261,3 @@ def extract_article(
     return extract_article_result(
         pages, url=url, url_hint=url_hint, article_id_hint=article_id_hint
     ).record
-
-
-def article_page_urls(page: Page, *, url: str | None = None) -> list[str]:
-    """Canonical URLs of all pages of the article whose page 1 is `page`, as its pager announces.
-
-    For spiders: one URL (page 1's) when there is no pager. `url` (else `page.url`) must be an
-    article URL of the site (BadURL otherwise); NotAnArticle for an empty or non-HTML body.
-    """
-    page1_url = canonical_page1(url or page.url)
-    if page1_url is None:
-        raise BadURL(f"not an article URL of the site: {url or page.url}")
-    ref = parse_article_url(page1_url)
-    pager = parse_pager(parse_page(page).tree, ref.article_id if ref else None)
-    count = pager.count if pager is not None and pager.count else 1
-    return [article_page_url(page1_url, k) for k in range(1, count + 1)]
