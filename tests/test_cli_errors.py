@@ -464,3 +464,27 @@ def test_the_default_time_limit_message() -> None:
     from ehz_scraper.storage.search import TIMEOUT_SECONDS, SearchTimeout
 
     assert str(SearchTimeout(TIMEOUT_SECONDS)) == "query stopped after 5 s: narrow it"
+
+
+def test_dash_output_is_stdout(db: Path) -> None:
+    result = ehz("export", "-o", "-", "--db", str(db))
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 3
+    assert result.stderr == "exported 3 articles as jsonl to stdout\n"
+
+
+@pytest.mark.parametrize(
+    "args", [["search", "tea"], ["stats"], ["export"], ["show", "1"], ["runs"], ["failures"],
+             ["reextract", "--all"]],
+    ids=lambda a: a[0],
+)  # fmt: skip
+def test_a_file_that_is_no_database(tmp_path: Path, args: list[str]) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(random.Random(7).randbytes(8192))
+    result = ehz(*args, "--db", str(junk))
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: {junk}") or line.startswith(
+        f"Error: cannot open archive {junk}"
+    )
+    assert line.endswith("file is not a database")
