@@ -488,3 +488,48 @@ def test_a_file_that_is_no_database(tmp_path: Path, args: list[str]) -> None:
         f"Error: cannot open archive {junk}"
     )
     assert line.endswith("file is not a database")
+
+
+def test_verify_reads_past_an_unreadable_snapshot_page(db: Path) -> None:
+    import hashlib
+
+    import zstandard
+
+    page = (Path(__file__).parent / "fixtures/pages/01_three_page_towns/c_266285.htm").read_bytes()
+    conn = sqlite3.connect(db)
+    zc = zstandard.ZstdCompressor(level=3)
+    for i in range(40):
+        body = page + str(i).encode()
+        conn.execute(
+            "INSERT INTO snapshots (hash, size, stored_size, compression, first_seen, data)"
+            " VALUES (?, ?, 0, 'zstd', '2026-01-01T00:00:00Z', ?)",
+            [hashlib.sha256(body).hexdigest(), len(body), zc.compress(body)],
+        )
+    # The last row is wrong too: its finding proves the rows after the damage were checked.
+    (last_hash,) = conn.execute(
+        "UPDATE snapshots SET size = size + 1 WHERE rowid = (SELECT max(rowid) FROM snapshots)"
+        " RETURNING hash"
+    ).fetchone()
+    conn.commit()
+    (total,) = conn.execute("SELECT count(*) FROM snapshots").fetchone()
+    leaves = [r[0] for r in conn.execute(
+        "SELECT pageno FROM dbstat WHERE name = 'snapshots' AND pagetype = 'leaf' ORDER BY pageno"
+    )]  # fmt: skip
+    (size,) = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    with open(db, "r+b") as f:
+        f.seek((leaves[len(leaves) // 2] - 1) * size)
+        f.write(b"\xa5" * size)
+    result = ehz("verify", "--db", str(db))
+    assert result.exit_code == 1
+    findings = result.stdout.splitlines()
+    stopped = [f for f in findings if f.startswith("snapshots: the scan stopped after row ")]
+    unreadable = [f for f in findings if f.startswith("snapshot row ")]
+    assert len(stopped) == 1 and stopped[0].endswith(": database disk image is malformed")
+    # Only the rows on the damaged page are lost.
+    assert 1 <= len(unreadable) <= 2, findings
+    assert all(f.endswith(": unreadable: database disk image is malformed") for f in unreadable)
+    assert "Traceback" not in result.output
+    last_read = int(stopped[0].split("after row ")[1].split(":")[0])
+    assert last_read < total - 2  # the damage was in the middle, not at the end
+    assert f"snapshot {last_hash}: content does not match its hash" in findings

@@ -113,17 +113,9 @@ def _dictionaries(conn, report, _progress) -> None:
 
 def _snapshots(conn, report, progress) -> None:
     codec = SnapshotCodec(conn)
-    # Row by row (by rowid), so one unreadable page of the file costs its rows, not the rest.
-    rowids = [r[0] for r in _rows(conn, "SELECT rowid FROM snapshots", report, "snapshots")]
-    report.snapshots = len(rowids)
-    for rowid in progress(rowids, len(rowids)):
-        try:
-            digest, size, data, dict_id = conn.execute(
-                "SELECT hash, size, data, dict_id FROM snapshots WHERE rowid = ?", [rowid]
-            ).fetchone()
-        except sqlite3.DatabaseError as exc:
-            report.problems.append(f"snapshot row {rowid}: unreadable: {exc}")
-            continue
+    total = next(_rows(conn, "SELECT count(*) FROM snapshots", report, "snapshots"), (0,))[0]
+    for digest, size, data, dict_id, _rowid in progress(_snapshot_rows(conn, report), total):
+        report.snapshots += 1
         try:
             body = codec.decompress(data, dict_id)
         except ArchiveError as exc:
@@ -131,6 +123,28 @@ def _snapshots(conn, report, progress) -> None:
             continue
         if sha256_hex(body) != digest or len(body) != size:
             report.problems.append(f"snapshot {digest}: content does not match its hash")
+
+
+def _snapshot_rows(conn: sqlite3.Connection, report: VerifyReport) -> Iterator[tuple]:
+    """Every readable snapshot row: one scan, and where the file gives out, row by row from
+    there (by rowid), so one unreadable page of the file costs its own rows, not the rest."""
+    sql = "SELECT hash, size, data, dict_id, rowid FROM snapshots"
+    last = 0
+    try:
+        for row in conn.execute(sql + " ORDER BY rowid"):
+            last = row[4]
+            yield row
+        return
+    except sqlite3.DatabaseError as exc:
+        report.problems.append(f"snapshots: the scan stopped after row {last}: {exc}")
+    # The rowids from the hash index (a b-tree of its own, the smallest that holds them), not
+    # from the table's b-tree that just gave out.
+    rest = _rows(conn, "SELECT rowid FROM snapshots", report, "snapshots")
+    for rowid in sorted(r for (r,) in rest if r > last):
+        try:
+            yield conn.execute(sql + " WHERE rowid = ?", [rowid]).fetchone()
+        except sqlite3.DatabaseError as exc:
+            report.problems.append(f"snapshot row {rowid}: unreadable: {exc}")
 
 
 def _fetch_blobs(conn, report, _progress) -> None:
