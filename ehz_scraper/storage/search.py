@@ -5,9 +5,13 @@ from __future__ import annotations
 import math
 import os
 import re
+import signal
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ehz_scraper.errors import BadArgument, EhzError
@@ -20,6 +24,9 @@ MAX_WORKERS = 4
 SHARD_MIN_ARTICLES = 20_000
 FAST_QUERY_SECONDS = 0.01
 PROGRESS_STEPS = 20_000  # SQLite VM steps between two looks at the clock
+# For the time limit and Ctrl-C: a step of a many-prefix query can take 50 us, so 20,000 steps
+# overshot a 1 s limit by 0.9 s in trials; every 1,000 steps it stopped within 0.01 s.
+CLOCK_STEPS = 1_000
 # Bounds on one search: 200 prefix terms joined by OR ran 14.5 s, 5,000 of them past 10 minutes.
 TIMEOUT_SECONDS = 5.0
 MAX_QUERY_CHARS = 1000
@@ -76,9 +83,15 @@ def search(
     check_query(query)
     deadline = time.monotonic() + timeout if timeout else math.inf
     clock = _Clock(deadline)
-    conn.set_progress_handler(clock.expired, PROGRESS_STEPS)
+    conn.set_progress_handler(clock.expired, CLOCK_STEPS)
     try:
-        return _search(conn, query, since, until, section, int(limit), workers, clock)
+        with _signals_stop_the_query(clock):
+            try:
+                return _search(conn, query, since, until, section, int(limit), workers, clock)
+            except sqlite3.OperationalError:
+                if clock.signal is not None:
+                    return []  # the signal is raised again on the way out
+                raise
     except sqlite3.OperationalError as exc:
         if clock.fired:
             raise SearchTimeout(timeout or 0) from None
@@ -109,11 +122,44 @@ class _Clock:
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
         self.fired = False
+        self.signal: int | None = None  # a SIGINT/SIGTERM that arrived during the query
 
     def expired(self) -> bool:
+        if self.signal is not None:
+            return True
         if time.monotonic() > self.deadline:
             self.fired = True
         return self.fired
+
+
+@contextmanager
+def _signals_stop_the_query(clock: _Clock) -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop a running query, then take their usual course.
+
+    Python runs a signal's handler between bytecodes, and during a query that is inside
+    SQLite's progress callback, whose exceptions sqlite3 swallows (the query just ends
+    "interrupted"). So while the query runs the signal is only noted; the progress handler
+    stops the query, and the signal is raised again once the previous handlers are back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if callable(handler):  # SIG_IGN and SIG_DFL stay as they are
+            previous[sig] = signal.signal(sig, lambda signum, _frame: _note(clock, signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if clock.signal is not None:
+        signal.raise_signal(clock.signal)
+
+
+def _note(clock: _Clock, signum: int) -> None:
+    clock.signal = signum
 
 
 def _search(conn, query, since, until, section, limit, workers, clock: _Clock) -> list[Hit]:
@@ -210,7 +256,7 @@ def _ranked_here(conn, sql: str, params: dict, limited: bool, clock: _Clock) -> 
             return None
         raise
     finally:
-        conn.set_progress_handler(clock.expired, PROGRESS_STEPS)
+        conn.set_progress_handler(clock.expired, CLOCK_STEPS)
 
 
 def _db_file(conn: sqlite3.Connection) -> str | None:
@@ -236,7 +282,7 @@ def _ranked_in_parallel(conn, sql: str, params: dict, ranges, clock: _Clock) -> 
     def one(bounds: tuple[int, int]) -> list[tuple[int, float]]:
         # sqlite3 releases the GIL while a statement runs, so the shards rank concurrently.
         shard = sqlite3.connect(readonly_uri(path), uri=True)
-        shard.set_progress_handler(clock.expired, PROGRESS_STEPS)
+        shard.set_progress_handler(clock.expired, CLOCK_STEPS)
         try:
             return shard.execute(sql, {**params, "lo": bounds[0], "hi": bounds[1]}).fetchall()
         finally:
