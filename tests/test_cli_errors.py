@@ -567,3 +567,13 @@ def test_a_signal_stops_a_running_search(wordy: Path, sig: int, code: int, messa
     _, err = proc.communicate(timeout=30)
     assert (proc.returncode, err.decode()) == (code, message + "\n")
     assert time.monotonic() - sent < 1.0  # stopped at once, not when the query was done
+
+
+def test_a_damaged_json_value_in_the_archive(db: Path) -> None:
+    sql(db, "UPDATE runs SET arguments = '{\"mode\": '")
+    one_line(
+        ehz("runs", "--db", str(db)),
+        1,
+        f"Error: the archive {db} holds a damaged JSON value: Expecting value: line 1 column 10"
+        " (char 9) (`ehz verify` lists what it can)",
+    )

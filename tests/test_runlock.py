@@ -242,3 +242,12 @@ def test_pid_0_and_1_are_never_a_live_crawl(
     lock.acquire()
     assert lock.recovered == stale
     lock.release()
+
+
+def test_a_folder_where_the_lock_should_be_is_one_clear_error(lock_file: Path) -> None:
+    from ehz_scraper.errors import ArchiveError
+
+    lock_file.mkdir()
+    with pytest.raises(ArchiveError) as caught:
+        RunLock(lock_file).acquire()
+    assert str(caught.value) == f"cannot remove the stale lock {lock_file}: Is a directory"

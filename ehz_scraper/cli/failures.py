@@ -8,6 +8,7 @@ added later gets the same behaviour without doing anything.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import sqlite3
@@ -80,6 +81,12 @@ def failure_for(exc: BaseException, db: str | None) -> Failure | None:
     if isinstance(exc, sqlite3.DatabaseError):
         return Failure(
             f"{archive} is damaged or unreadable: {exc} (`ehz verify` lists what it can)",
+            CliStatus.FAILED,
+        )
+    if isinstance(exc, json.JSONDecodeError):
+        # Every JSON the commands parse comes from the archive (records, headers, arguments).
+        return Failure(
+            f"{archive} holds a damaged JSON value: {exc} (`ehz verify` lists what it can)",
             CliStatus.FAILED,
         )
     if isinstance(exc, UnicodeEncodeError) and "surrogate" in str(exc):
