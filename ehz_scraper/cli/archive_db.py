@@ -13,7 +13,7 @@ import click
 from ehz_scraper.cli.failures import DB_KEY
 from ehz_scraper.errors import ArchiveError
 from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
-from ehz_scraper.storage.queries import NoArchive, open_readonly
+from ehz_scraper.storage.queries import DamagedArchive, NoArchive, open_readonly
 
 
 def _remember_db(ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -49,6 +49,8 @@ def connect_ro(path: str) -> sqlite3.Connection:
     """A read-only connection to an existing, current archive, or a one-line error."""
     try:
         return open_readonly(path)
+    except DamagedArchive as exc:
+        raise click.ClickException(f"{exc} (`ehz verify` lists what it can)") from None
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
 

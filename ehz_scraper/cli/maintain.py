@@ -9,13 +9,13 @@ import click
 from tqdm import tqdm
 
 from ehz_scraper.cli import main
-from ehz_scraper.cli.archive_db import SQLITE_INT, check_db, connect_ro, db_option
+from ehz_scraper.cli.archive_db import SQLITE_INT, check_db, db_option
 from ehz_scraper.cli.failures import CliStatus
 from ehz_scraper.errors import ArchiveError, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.extraction.validate import validation_problem
 from ehz_scraper.storage.archive import ArchiveWriter
-from ehz_scraper.storage.queries import article_targets, newest_page_fetch
+from ehz_scraper.storage.queries import article_targets, newest_page_fetch, open_readonly
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from ehz_scraper.storage.verify import open_damaged, verify_archive
 
@@ -108,11 +108,11 @@ def verify(db_path):
     check_db(db_path)
     opened: list[str] = []
     try:
-        conn = connect_ro(db_path)
-    except click.ClickException as exc:
+        conn = open_readonly(db_path)
+    except ArchiveError as exc:
         # Not readable as a current archive (its meta table may be what is damaged): check
         # what can be read all the same, and say why it would not open.
-        opened.append(exc.message)
+        opened.append(str(exc))
         conn = open_damaged(db_path)
 
     def progress(rows, total):

@@ -23,6 +23,10 @@ class NoArchive(ArchiveError):
         return cls(f"no archive at {path} (run a crawl first, or pass --db)")
 
 
+class DamagedArchive(ArchiveError):
+    """The archive file is damaged (SQLite reads it as malformed)."""
+
+
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A read-only connection to an existing archive of a schema this ehz understands."""
     db = Path(path)
@@ -33,6 +37,8 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):  # an archive whose file is damaged, not a foreign file
+            raise DamagedArchive(f"the archive {path} is damaged: {exc}") from None
         raise ArchiveError(f"{path} is not an ehz archive: {exc}") from None
     if row is None or int(row[0]) > SCHEMA_VERSION:
         found = row[0] if row else "none"

@@ -52,6 +52,8 @@ def verify_archive(
             check(conn, report, progress)
         except sqlite3.DatabaseError as exc:
             report.problems.append(f"{name}: stopped: {exc}")
+    # Two queries of one check may stop at the same damage: say it once.
+    report.problems = list(dict.fromkeys(report.problems))
     return report
 
 
