@@ -25,6 +25,9 @@ def crawl_settings(concurrency: int, *, robots: bool = False) -> dict[str, str]:
         "HTTPCACHE_ENABLED": "False",
         "TELNETCONSOLE_ENABLED": "False",
         "LOG_LEVEL": "INFO",
+        # The bare crawl it is compared with fetches the pages only (the synthetic site
+        # serves no images).
+        "EHZ_IMAGES": "False",
         "STATS_CLASS": "bench.scrapystats.JsonFileStatsCollector",
     }
 

@@ -8,15 +8,24 @@ from typing import Any
 
 @dataclass
 class PageFetch:
-    """One HTTP fetch of one article page, kept exactly as received."""
+    """One HTTP fetch (an article page, or any other response), kept exactly as received."""
 
     url: str  # canonical URL of the page (https://www.ehangzhou.gov.cn/...)
-    page: int  # 1-based page number within the article
+    page: int | None  # 1-based page number within the article; None for other responses
     status: int  # HTTP status; 304 means "not modified", body empty (the archive has it)
     headers: list[tuple[str, str]]  # response headers in order, repeated names kept
     body: bytes  # raw bytes as received (decompressed transfer encoding, not decoded text)
     fetched_at: str  # ISO 8601 UTC, e.g. "2026-11-26T07:01:02Z"
     fetch_url: str | None = None  # the URL actually requested, when it differs (a mirror)
+    kind: str = "article"  # home, listing, robots, article, image, other
+    protocol: str | None = None  # the status line's protocol as received ("HTTP/1.0")
+    reason: str | None = None  # the status line's reason phrase, when the client kept it
+    request_headers: list[tuple[str, str]] = field(default_factory=list)  # as sent
+    method: str = "GET"
+    ip_address: str | None = None  # the peer's address
+    content_encoding: str | None = None  # Content-Encoding decoded before `body` ("gzip")
+    warc_file: str | None = None  # provenance of a fetch read by `ehz import`
+    warc_record_id: str | None = None
 
 
 @dataclass
@@ -28,6 +37,16 @@ class FailedFetch:
     reason: str  # one line a person understands: "timeout after 3 retries", "HTTP 500"
     failed_at: str
     status: int | None = None
+
+
+@dataclass
+class ResourceFailure:
+    """A response that is not part of an article (an image) that could not be fetched."""
+
+    url: str  # canonical URL
+    kind: str
+    reason: str
+    failed_at: str
 
 
 @dataclass

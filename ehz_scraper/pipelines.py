@@ -6,13 +6,14 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from ehz_scraper import wire
 from ehz_scraper.errors import NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.extraction.validate import bad_page_reasons, validation_problem
-from ehz_scraper.items import ArticleCapture, ListingPage
+from ehz_scraper.items import ArticleCapture, ListingPage, ResourceFailure
 from ehz_scraper.run.report import RunReport
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
@@ -105,6 +106,11 @@ class StorePipeline:
     At close it writes the run's counts and a provisional status (`finished`, or `interrupted`
     when the crawler had stopped crawling); the verdict (final status, close reason, summary,
     drift alarm) is the RunReport extension's, which this pipeline makes sure is present.
+
+    Every response the downloader receives is archived: article pages served (200, 304)
+    arrive in their ArticleCapture and are written with the article; every other response
+    (home page, listing pages, robots.txt, each redirect hop, error pages, images, retried
+    failures) is written as it arrives, from Scrapy's `response_downloaded` signal.
     """
 
     def __init__(
@@ -143,11 +149,30 @@ class StorePipeline:
         arguments = dict(getattr(spider, "ehz_arguments", None) or _spider_args(spider))
         self.run_id = self.writer.start_run(spider.name, arguments)
         spider.ehz_run_id = self.run_id
+        self.crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
+
+    def response_downloaded(self, response: Any, request: Any, spider: Any = None) -> None:
+        """Archive one response as received, unless its article capture will carry it."""
+        # Saved before HttpCompressionMiddleware drops the Content-Encoding it decodes.
+        request.meta.pop(wire.RECEIVED_HEADERS, None)
+        received = wire.header_pairs(response.headers)
+        in_capture = request.meta.get(wire.KIND) == "article" and response.status in (200, 304)
+        if not in_capture and self.writer is not None:
+            mirror = getattr(self.crawler.spider, "mirror", None)
+            fetch = wire.fetch_from_response(request, response, mirror=mirror)
+            try:
+                self.writer.store_resource(fetch)
+            except Exception as exc:  # a lost response is a lost page: say so, loudly
+                self.crawler.stats.inc_value("ehz/responses_not_archived")
+                logger.error("response %s not archived: %s: %s", fetch.url, type(exc).__name__, exc)
+        request.meta[wire.RECEIVED_HEADERS] = received
 
     def process_item(self, item: Any) -> Any:
         assert self.writer is not None
         if isinstance(item, ListingPage):
             self.writer.store_listing(item)
+        elif isinstance(item, ResourceFailure):
+            self.writer.store_resource_failure(item)
         elif isinstance(item, ArticleCapture):
             self._store_capture(item)
         return item

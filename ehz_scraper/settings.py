@@ -10,6 +10,12 @@ NEWSPIDER_MODULE = "ehz_scraper.spiders"
 EHZ_DB = "archive/ehangzhou.db"
 EHZ_BATCH_SIZE = 50  # articles per committed transaction (each article is all-or-nothing)
 EHZ_BATCH_SECONDS = 2.0  # ... or fewer, when the batch has been open this long
+# Fetch and archive the images article pages show (photos, the shared logo): each URL once,
+# again only with a conditional GET on refresh; larger ones are skipped with a failure.
+EHZ_IMAGES = True
+EHZ_IMAGE_MAXSIZE = 4 * 1024 * 1024
+# Named in the warcinfo record of `ehz export --format warc|wacz`.
+EHZ_OPERATOR = "ehz archive (https://github.com/ehz-archive/ehz)"
 
 ITEM_PIPELINES = {
     "ehz_scraper.pipelines.ExtractPipeline": 100,

@@ -149,7 +149,8 @@ def test_export_jsonl_and_csv(archive, tmp_path):
 def test_export_warc_passes_warcio_check_and_index(archive, tmp_path):
     out = tmp_path / "a.warc.gz"
     result = ehz(archive, "export", "--format", "warc", "-o", str(out))
-    assert result.stderr == f"exported 10 WARC records as warc to {out}\n"
+    # warcinfo, then a request beside each of the 10 fetches' response or revisit.
+    assert result.stderr == f"exported 21 WARC records as warc to {out}\n"
     warcio = Path(sys.executable).parent / "warcio"
     check = subprocess.run([warcio, "check", "-v", out], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -159,7 +160,10 @@ def test_export_warc_passes_warcio_check_and_index(archive, tmp_path):
         text=True,
         check=True,
     )
-    entries = [json.loads(line) for line in index.stdout.splitlines()]
+    every = [json.loads(line) for line in index.stdout.splitlines()]
+    assert [e["warc-type"] for e in every[:3]] == ["warcinfo", "response", "request"]
+    assert sum(e["warc-type"] == "request" for e in every) == 10
+    entries = [e for e in every if e["warc-type"] in ("response", "revisit")]
     kinds = [(e["warc-type"], e["warc-target-uri"].rsplit("/", 1)[1]) for e in entries]
     assert kinds == [
         ("response", "c_266285.htm"),
@@ -277,7 +281,8 @@ def test_warc_export_of_a_304_refetch_is_a_revisit(tmp_path):
         text=True,
         check=True,
     )
-    first, second = (json.loads(line) for line in index.stdout.splitlines())
+    entries = [json.loads(line) for line in index.stdout.splitlines()]
+    first, second = (e for e in entries if e["warc-type"] in ("response", "revisit"))
     assert (first["warc-type"], first["http:status"]) == ("response", "200")
     assert (second["warc-type"], second["http:status"], second["warc-profile"]) == (
         "revisit",

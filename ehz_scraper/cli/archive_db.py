@@ -104,6 +104,18 @@ def iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(f"{value!r} is not a date like 2021-05-12") from None
 
 
+def iso_time(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A YYYY-MM-DD or ISO 8601 time option value as UTC ISO 8601 with a Z."""
+    if value is None:
+        return None
+    from ehz_scraper.storage.timeutil import normalize_ts
+
+    try:
+        return normalize_ts(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time like 2026-11-26T07:00:00Z") from None
+
+
 date_options: Callable = lambda f: click.option(  # noqa: E731
     "--since", callback=iso_date, metavar="DATE", help="Only articles dated on or after DATE."
 )(click.option("--until", callback=iso_date, metavar="DATE", help="Only up to DATE.")(f))

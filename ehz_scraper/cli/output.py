@@ -83,6 +83,29 @@ def output_stream(target: str | None, *, binary: bool) -> Iterator[IO]:
 
 
 @contextlib.contextmanager
+def atomic_path(target: str) -> Iterator[Path]:
+    """A temporary path beside `target` for a writer that takes a path (WACZ), renamed to
+    `target` when the block ends without an exception, removed otherwise."""
+    real = Path(os.path.realpath(target))
+    if real.is_dir():
+        raise OutputError.cannot_create(target, IsADirectoryError(errno.EISDIR, "Is a directory"))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".part")
+    except OSError as exc:
+        raise OutputError.cannot_create(target, exc) from None
+    os.close(fd)
+    try:
+        with _write_errors(target):
+            yield Path(tmp)
+        os.chmod(tmp, _mode_for(real))
+        os.replace(tmp, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
 def _in_place(target: str, real: Path, binary: bool) -> Iterator[IO]:
     try:
         stream = open(real, "wb") if binary else open(real, "w", encoding="utf-8", newline="")  # noqa: SIM115

@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 from tqdm import tqdm
 
+from ehz_scraper import settings as ehz_settings
 from ehz_scraper.cli import main
 from ehz_scraper.cli.archive_db import (
     SQLITE_INT,
     connect_ro,
     date_options,
     db_option,
+    iso_time,
     json_option,
     print_table,
     utf8_text,
 )
-from ehz_scraper.cli.output import is_stdout, output_stream
+from ehz_scraper.cli.output import atomic_path, is_stdout, output_stream
 from ehz_scraper.errors import ArchiveError
 from ehz_scraper.storage import export as exports
 from ehz_scraper.storage import search as search_limits
+from ehz_scraper.storage import wacz, warc
 from ehz_scraper.storage.queries import (
     archive_stats,
+    article_image,
     article_record,
     list_failures,
     list_runs,
@@ -85,19 +90,39 @@ def search(query, since, until, section, limit, timeout, as_json, db_path):
     type=SQLITE_INT,
     help="Write the stored raw bytes of page PAGE (newest fetch), byte-exact, to stdout.",
 )
+@click.option(
+    "--image",
+    "image",
+    type=SQLITE_INT,
+    help="Write the stored bytes of the article's image K (1-based, as in the record).",
+)
 @db_option
-def show(article_id, version, page, db_path):
-    """Print an article's record as JSON, or the raw HTML of one of its pages.
+def show(article_id, version, page, image, db_path):
+    """Print an article's record as JSON, the raw HTML of one of its pages, or an image.
 
-    Example: ehz show 266285 --version 1     |     ehz show 266285 --html 2 > page2.htm
+    Example: ehz show 266285 --html 2 > page2.htm     |     ehz show 266285 --image 1 > a.jpg
     """
     conn = connect_ro(db_path)
+    if page is not None and image is not None:
+        raise click.UsageError("give --html PAGE or --image K, not both")
+    digest = None
     if page is not None:
         row = newest_page_fetch(conn, article_id, page)
         if row is None:
             raise click.ClickException(f"no stored page {page} of article {article_id}")
+        digest = row[2]
+    elif image is not None:
+        found = article_image(conn, article_id, image)
+        if found is None:
+            raise click.ClickException(f"article {article_id} has no image {image}")
+        if found[1] is None:
+            raise click.ClickException(
+                f"image {image} of article {article_id} was never fetched: {found[0]}"
+            )
+        digest = found[1]
+    if digest is not None:
         try:
-            body = SnapshotCodec(conn).read(row[2])
+            body = SnapshotCodec(conn).read(digest)
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         sys.stdout.flush()
@@ -115,21 +140,42 @@ def show(article_id, version, page, db_path):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv", "warc"]),
+    type=click.Choice(["jsonl", "csv", "warc", "wacz"]),
     default="jsonl",
     show_default=True,
 )
 @date_options
 @click.option(
+    "--captured-since",
+    callback=iso_time,
+    metavar="TIME",
+    help="warc/wacz: only fetches made at or after TIME (2026-11-26 or 2026-11-26T07:00:00Z).",
+)
+@click.option("--run", "run_id", type=SQLITE_INT, help="warc/wacz: only the fetches of run RUN.")
+@click.option(
+    "--cdxj",
+    type=click.Path(dir_okay=False),
+    help="warc: also write a CDXJ index of FILE for pywb, where a 304 shows its content.",
+)
+@click.option(
+    "--operator",
+    default=ehz_settings.EHZ_OPERATOR,
+    show_default=True,
+    help="warc/wacz: who made the archive, for the warcinfo record.",
+)
+@click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write here (- or none: stdout)."
 )
 @click.option("--raw", is_flag=True, help="CSV: write formula-like cells as they are.")
 @db_option
-def export(fmt, since, until, output, raw, db_path):
-    """Export records (jsonl: full records; csv: flat fields) or every fetch as WARC 1.1.
+def export(fmt, since, until, captured_since, run_id, cdxj, operator, output, raw, db_path):
+    """Export records (jsonl: full records; csv: flat fields), or every fetch as WARC 1.1
+    or as WACZ (WARC, CDXJ index, pages.jsonl, datapackage.json) that pywb replays.
 
-    WARC: one `response` record per distinct page content, a `revisit` record (same payload
-    digest) for each re-fetch of unchanged content; gzipped when FILE ends in .gz.
+    WARC: warcinfo first; per fetch a request and a response (first copy of its content) or
+    a revisit (an unchanged re-fetch; a 304 as server-not-modified); a metadata record naming
+    the URL fetched from a mirror. Gzipped when FILE ends in .gz. --since/--until filter by
+    article date, --captured-since/--run by capture.
 
     A FILE is written under a temporary name beside it and renamed into place when complete:
     an interrupted export leaves the previous FILE (or none), never a truncated one.
@@ -137,26 +183,51 @@ def export(fmt, since, until, output, raw, db_path):
     CSV: a cell starting with = + - @ or a tab or carriage return (a spreadsheet would run it
     as a formula) is written with a leading ' ; --raw writes it as stored.
 
-    Example: ehz export --format warc --since 2024-01-01 -o ehz-2024.warc.gz
+    Example: ehz export --format wacz --captured-since 2026-11-01 -o ehz.wacz
     """
     conn = connect_ro(db_path)
-    if fmt == "warc":
-        total = exports.count_fetches(conn, since, until)
-    else:
-        total = exports.count_articles(conn, since, until)
-    binary = fmt == "warc"
-    target = None if is_stdout(output) else output
-    bar = tqdm(total=total, unit=" rec", file=sys.stderr, disable=None)
-    with bar, output_stream(target, binary=binary) as out:
-        if fmt == "jsonl":
-            n = exports.write_jsonl(conn, out, since, until, bar)
-        elif fmt == "csv":
-            n = exports.write_csv(conn, out, since, until, bar, raw=raw)
-        else:
-            gz = bool(target and target.endswith(".gz"))
-            n = exports.write_warc(conn, out, since, until, bar, gzip=gz)
+    output = None if is_stdout(output) else output
+    web = fmt in ("warc", "wacz")
+    if not web and (captured_since or run_id is not None):
+        raise click.UsageError("--captured-since and --run are for --format warc or wacz")
+    if cdxj and (fmt != "warc" or not output):
+        raise click.UsageError("--cdxj needs --format warc and -o FILE (it indexes FILE)")
+    if fmt == "wacz" and not output:
+        raise click.UsageError("--format wacz needs -o FILE.wacz")
+    flt = warc.WarcFilter(since, until, captured_since, run_id)
+    info = warc.WarcInfo(
+        operator=operator,
+        user_agent=ehz_settings.USER_AGENT,
+        robots="obey" if ehz_settings.ROBOTSTXT_OBEY else "ignore",
+        filename=Path(output).name if output else None,
+    )
+    total = warc.count_fetches(conn, flt) if web else exports.count_articles(conn, since, until)
+    unit = " fetch" if web else " rec"
+    with tqdm(total=total, unit=unit, file=sys.stderr, disable=None) as bar:
+        if fmt == "wacz":
+            with atomic_path(output) as part:
+                done = wacz.write_wacz(conn, part, flt, info, progress=bar)
+            click.echo(
+                f"exported {done.records} WARC records ({done.index_lines} captures,"
+                f" {done.pages} pages) as wacz to {output}",
+                err=True,
+            )
+            return
+        with output_stream(output, binary=web) as out:
+            if fmt == "jsonl":
+                n = exports.write_jsonl(conn, out, since, until, bar)
+            elif fmt == "csv":
+                n = exports.write_csv(conn, out, since, until, bar, raw=raw)
+            else:
+                gz = bool(output and output.endswith(".gz"))
+                result = warc.write_warc(conn, out, flt, info, gzip=gz, progress=bar)
+                n = result.records
+        if cdxj:
+            assert output is not None
+            with output_stream(cdxj, binary=False) as index:
+                index.write("".join(wacz.cdxj_lines(result, Path(output).name)))
     what = "WARC records" if fmt == "warc" else "articles"
-    click.echo(f"exported {n} {what} as {fmt} to {target or 'stdout'}", err=True)
+    click.echo(f"exported {n} {what} as {fmt} to {output or 'stdout'}", err=True)
 
 
 @main.command()

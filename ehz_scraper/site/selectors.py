@@ -169,3 +169,7 @@ LISTING_PAGER_LINKS: tuple[str, ...] = (
 # A pager's "next page" link: its text without arrows is one of these, or it is only arrows.
 NEXT_LINK_WORDS: frozenset[str] = frozenset({"next", "next page", "下一页", "下页"})
 NEXT_ARROWS = ">»›"
+
+# Images a page shows (the article's photos, the shared logo): read from the raw bytes with
+# one regex, as the article pager is, so an article page is never parsed twice.
+IMAGE_SRC_RE = re.compile(rb"""<img\b[^>]*?\ssrc\s*=\s*["']?([^"'\s>]+)""", re.I)

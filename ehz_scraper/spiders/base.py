@@ -12,6 +12,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
+from ehz_scraper import wire
 from ehz_scraper.errors import BadArgument
 from ehz_scraper.items import (
     STOP_END_OF_LISTING,
@@ -19,7 +20,7 @@ from ehz_scraper.items import (
     ArticleCapture,
     FailedFetch,
     ListingPage,
-    PageFetch,
+    ResourceFailure,
 )
 from ehz_scraper.site.urls import (
     article_page_url,
@@ -81,6 +82,8 @@ class EhzSpider(scrapy.Spider):
         self.known_ids: set[int] = set()
         self.not_due: set[str] = set()
         self.due: dict[int, str] = {}  # article id -> page-1 URL, for failures due a retry
+        self.images_seen: set[str] = set()  # image URLs requested (or skipped) this run
+        self.known_images: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -89,6 +92,10 @@ class EhzSpider(scrapy.Spider):
         spider.archive = ArchiveReader(settings["EHZ_DB"])
         spider.max_listing_pages = settings.getint("EHZ_MAX_LISTING_PAGES")
         spider.max_article_pages = settings.getint("EHZ_MAX_ARTICLE_PAGES")
+        spider.fetch_images = settings.getbool("EHZ_IMAGES")
+        spider.image_maxsize = settings.getint("EHZ_IMAGE_MAXSIZE")
+        if spider.fetch_images:
+            spider.known_images = spider.archive.served_urls("image")
         spider.known_ids = spider.archive.known_article_ids()
         spider.not_due = spider.archive.failures_not_due()
         # Failed URLs due for a retry: their articles count as new (an incomplete article is
@@ -125,7 +132,12 @@ class EhzSpider(scrapy.Spider):
     # --- the home page and listing walks ------------------------------------------
 
     def home_request(self, callback) -> Request:
-        return Request(self.args.base_url, callback=callback, errback=self.home_failed)
+        return Request(
+            self.args.base_url,
+            callback=callback,
+            errback=self.home_failed,
+            meta={wire.KIND: "home"},
+        )
 
     def home_failed(self, failure: Failure) -> None:
         raise CloseSpider(f"home page failed: {failure_reason(failure)}")
@@ -155,6 +167,7 @@ class EhzSpider(scrapy.Spider):
             callback=self.parse_listing,
             errback=self.listing_failed,
             cb_kwargs={"walk": walk, "listing_url": listing_url},
+            meta={wire.KIND: "listing"},
             dont_filter=True,  # the walk keeps its own seen-set; a silent drop would lose a page
         )
 
@@ -262,7 +275,7 @@ class EhzSpider(scrapy.Spider):
             callback=self.parse_article_page,
             errback=self.article_page_failed,
             cb_kwargs={"state": state, "page": page},
-            meta={"handle_httpstatus_list": _ARTICLE_STATUSES},
+            meta={"handle_httpstatus_list": _ARTICLE_STATUSES, wire.KIND: "article"},
             # Later pages first, so articles finish (and leave memory) before new ones start.
             priority=10 + page,
             dont_filter=True,  # the run's own seen-sets dedupe; a silent drop would lose a page
@@ -275,6 +288,9 @@ class EhzSpider(scrapy.Spider):
         if response.status == 304:
             state.capture.pages.append(self._page_fetch(response, url, page, body=b""))
             self._pages_from_archive(state)
+            if self.fetch_images and self.args.refresh:
+                # The page is unchanged: its images are those of the stored copy.
+                yield from self.image_requests(response, self.archive.last_body(url) or b"")
         elif response.status >= 400:
             reason = http_status_reason(response.status, response.request, response.headers)
             state.capture.failed.append(
@@ -290,7 +306,48 @@ class EhzSpider(scrapy.Spider):
             for k, page_url in found.items():
                 if k <= self.max_article_pages:
                     state.page_urls.setdefault(k, page_url)
+            yield from self.image_requests(response, response.body)
         yield from self._next_or_done(state)
+
+    # --- images ---------------------------------------------------------------------
+
+    def image_requests(self, response: Response, body: bytes) -> Iterator[Request]:
+        """The images an article page shows, each once a run; one already archived only on
+        refresh, then with a conditional GET. The pipeline archives the responses."""
+        if not self.fetch_images:
+            return
+        for url in nav.image_urls(body, response.url, self.mirror):
+            if url in self.images_seen or url in self.not_due:
+                continue
+            self.images_seen.add(url)
+            headers = {}
+            if url in self.known_images:
+                if not self.args.refresh:
+                    continue
+                last = self.archive.last_fetch(url) or {}
+                if last.get("etag"):
+                    headers["If-None-Match"] = last["etag"]
+                if last.get("last_modified"):
+                    headers["If-Modified-Since"] = last["last_modified"]
+            yield Request(
+                self.fetch_url(url),
+                headers=headers,
+                callback=self.image_fetched,
+                errback=self.image_failed,
+                cb_kwargs={"url": url},
+                meta={wire.KIND: "image", "download_maxsize": self.image_maxsize},
+                priority=5,  # after the article's own pages
+            )
+
+    def image_fetched(self, response: Response, url: str) -> Iterator[Any]:
+        return iter(())  # archived by the store pipeline as it arrived
+
+    def image_failed(self, failure: Failure) -> Iterator[ResourceFailure]:
+        request = failure.request  # type: ignore[attr-defined]
+        url = request.cb_kwargs["url"]
+        reason = failure_reason(failure)
+        self.logger.warning("image %s failed: %s", url, reason)
+        yield ResourceFailure(url=url, kind="image", reason=reason, failed_at=utcnow())
 
     def article_page_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -324,19 +381,14 @@ class EhzSpider(scrapy.Spider):
             state.page_urls.setdefault(k, url)
 
     def _page_fetch(self, response: Response, url: str, page: int, body: bytes | None = None):
-        headers = [
-            (key.decode("latin-1"), value.decode("latin-1"))
-            for key, values in response.headers.items()
-            for value in values
-        ]
-        return PageFetch(
-            url=url,
+        return wire.fetch_from_response(
+            response.request,
+            response,
+            mirror=self.mirror,
             page=page,
-            status=response.status,
-            headers=headers,
+            url=url,
             body=response.body if body is None else body,
-            fetched_at=utcnow(),
-            fetch_url=response.url if response.url != url else None,
+            received=response.meta.get(wire.RECEIVED_HEADERS),
         )
 
 

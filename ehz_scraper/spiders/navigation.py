@@ -213,3 +213,19 @@ def _unique(links: list[Link]) -> list[Link]:
             seen.add(link.url)
             out.append(link)
     return out
+
+
+def image_urls(body: bytes, page_url: str, mirror: str | None = None) -> list[str]:
+    """Canonical URLs of the site's own images shown on a page (`<img src>`), in page order.
+
+    Images on other hosts are left out: ehz fetches only from the site (or its mirror).
+    """
+    found: dict[str, None] = {}
+    for match in X.IMAGE_SRC_RE.finditer(body):
+        try:
+            url = canonicalize_url(match[1].decode("ascii"), page_url, mirror=mirror)
+        except (BadURL, UnicodeDecodeError):
+            continue
+        if is_site_url(url):
+            found.setdefault(url, None)
+    return list(found)

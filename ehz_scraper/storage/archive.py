@@ -14,9 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.extraction.page import header_value
-from ehz_scraper.items import ArticleCapture, ListingPage, PageFetch
+from ehz_scraper.items import ArticleCapture, ListingPage, PageFetch, ResourceFailure
 from ehz_scraper.storage.schema import open_archive
-from ehz_scraper.storage.snapshots import SnapshotCodec, detect_encoding, sha256_hex
+from ehz_scraper.storage.snapshots import (
+    MIN_SAVING,
+    SnapshotCodec,
+    detect_encoding,
+    is_text,
+    sha256_hex,
+)
 from ehz_scraper.storage.timeutil import next_due, normalize_ts, utcnow
 
 logger = logging.getLogger(__name__)
@@ -168,28 +174,48 @@ class ArchiveWriter:
         if self.conn.execute("SELECT 1 FROM snapshots WHERE hash = ?", [digest]).fetchone():
             return digest  # an unchanged page adds no new blob
         packed = self.codec.compress(body)
+        data, dict_id, compression = packed.data, packed.dict_id, "zstd"
+        if len(packed.data) > len(body) * (1 - MIN_SAVING):
+            data, dict_id, compression = body, None, "none"  # a JPEG: zstd would not pay
         self.conn.execute(
             "INSERT INTO snapshots (hash, size, stored_size, encoding, content_type, compression,"
-            " dict_id, first_seen, data) VALUES (?, ?, ?, ?, ?, 'zstd', ?, ?, ?)",
+            " dict_id, first_seen, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 digest,
                 len(body),
-                len(packed.data),
-                detect_encoding(body, content_type),
+                len(data),
+                detect_encoding(body, content_type) if is_text(content_type) else None,
                 content_type,
-                packed.dict_id,
+                compression,
+                dict_id,
                 now,
-                packed.data,
+                data,
             ],
         )
         return digest
 
+    def confirmed_snapshot(self, url: str) -> str | None:
+        """The snapshot the newest served fetch of `url` holds: what a 304 for it confirms."""
+        row = self.conn.execute(
+            "SELECT snapshot_hash FROM fetches WHERE url = ? AND status IN (200, 304)"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        return row[0] if row else None
+
     def _store_fetch(self, fetch: PageFetch, article_id: int | None) -> str:
         headers = [tuple(pair) for pair in fetch.headers]
-        digest = self._store_snapshot(fetch.body, header_value(headers, "Content-Type"), utcnow())
+        digest = None
+        if fetch.status == 304 and not fetch.body:
+            digest = self.confirmed_snapshot(fetch.url)  # the content the 304 confirmed
+        if digest is None:
+            content_type = header_value(headers, "Content-Type")
+            digest = self._store_snapshot(fetch.body, content_type, utcnow())
         self.conn.execute(
             "INSERT INTO fetches (run_id, article_id, url, fetch_url, page, fetched_at, status,"
-            " headers, etag, last_modified, snapshot_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " headers, etag, last_modified, snapshot_hash, kind, method, protocol, reason,"
+            " request_headers, ip_address, content_encoding, warc_file, warc_record_id)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 self.run_id,
                 article_id,
@@ -202,9 +228,38 @@ class ArchiveWriter:
                 header_value(headers, "ETag"),
                 header_value(headers, "Last-Modified"),
                 digest,
+                fetch.kind,
+                fetch.method,
+                fetch.protocol,
+                fetch.reason,
+                _dumps([list(p) for p in fetch.request_headers]),
+                fetch.ip_address,
+                fetch.content_encoding,
+                fetch.warc_file,
+                fetch.warc_record_id,
             ],
         )
         return digest
+
+    def store_resource(self, fetch: PageFetch) -> str:
+        """One response outside an article capture (home, listing, robots.txt, a redirect, an
+        error page, an image) as a fetch with its snapshot; returns the snapshot's hash.
+
+        A served image is linked to the images of the articles that show it.
+        """
+        with self._item():
+            digest = self._store_fetch(fetch, None)
+            if fetch.status in (200, 304) and fetch.kind == "image":
+                self.conn.execute(
+                    "UPDATE images SET snapshot_hash = ? WHERE src = ?", [digest, fetch.url]
+                )
+                self._resolve([fetch.url], normalize_ts(fetch.fetched_at))
+        return digest
+
+    def store_resource_failure(self, failure: ResourceFailure) -> None:
+        """A response outside an article (an image) that failed: an open failure of its URL."""
+        with self._item():
+            self._failure(failure.url, stage="fetch", reason=failure.reason, when=failure.failed_at)
 
     # --- failures -------------------------------------------------------------------------
 
@@ -423,9 +478,13 @@ class ArchiveWriter:
                 for pos, sec in enumerate(record.get("sections") or [], start=1)
             ],
         )
+        # An image fetched before its article was stored is linked now; one fetched later is
+        # linked by store_resource.
         self.conn.executemany(
-            "INSERT INTO images (article_id, position, page, src, alt, caption, credit)"
-            " VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO images (article_id, position, page, src, alt, caption, credit,"
+            " snapshot_hash) VALUES (?,?,?,?,?,?,?,"
+            " (SELECT snapshot_hash FROM fetches WHERE url = ?4 AND status IN (200, 304)"
+            "  ORDER BY fetched_at DESC, id DESC LIMIT 1))",
             [
                 (
                     article_id,

@@ -67,6 +67,17 @@ def newest_page_fetch(
     ).fetchone()
 
 
+def article_image(
+    conn: sqlite3.Connection, article_id: int, position: int
+) -> tuple[str, str | None] | None:
+    """(src, snapshot hash or None when never fetched) of image `position` (1-based) of an
+    article's current version, or None when it has no such image."""
+    return conn.execute(
+        "SELECT src, snapshot_hash FROM images WHERE article_id = ? AND position = ?",
+        [article_id, position],
+    ).fetchone()
+
+
 def article_record(
     conn: sqlite3.Connection, article_id: int, version: int | None = None
 ) -> dict[str, Any] | None:

@@ -37,6 +37,9 @@ in this run itself. A missing archive file reads as an empty archive (a first cr
 - `listed_urls(section) -> set[str]`: the canonical page-1 article URLs any walk of
   `section` listed, in any run, bridged or not: where a walk retries the section's due
   failures, however deep they now sit (coverage is only where a walk may stop).
+- `served_urls(kind) -> set[str]`: canonical URLs of one kind of fetch (`image`) that the
+  archive holds a served copy of (status 200 or 304): an image is fetched once, then only
+  with a conditional GET on refresh.
 - `last_body(url) -> bytes | None`: the raw bytes of the newest stored fetch of `url` (what a
   304 response stands for), or None.
 - `runs(limit=10) -> list[dict]`: the newest runs (id, spider, status, started, finished).
@@ -117,6 +120,19 @@ class ArchiveReader:
             return None
         keys = ("etag", "last_modified", "snapshot_hash", "fetched_at", "status")
         return dict(zip(keys, row, strict=True))
+
+    def served_urls(self, kind: str) -> set[str]:
+        """Canonical URLs of the given kind (`image`, ...) with a served fetch (200 or 304)."""
+        db = self._db()
+        if db is None:
+            return set()
+        try:
+            rows = db.execute(
+                "SELECT DISTINCT url FROM fetches WHERE kind = ? AND status IN (200, 304)", [kind]
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return set()  # an archive from before fetch kinds (migrated when the crawl opens it)
+        return {row[0] for row in rows}
 
     def last_body(self, url: str) -> bytes | None:
         last = self.last_fetch(url)

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from ehz_scraper.errors import ArchiveError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -190,8 +190,41 @@ def _migrate_to_1(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0)')")
 
 
+_FIDELITY = """
+ALTER TABLE fetches ADD COLUMN kind TEXT;
+ALTER TABLE fetches ADD COLUMN method TEXT NOT NULL DEFAULT 'GET';
+ALTER TABLE fetches ADD COLUMN protocol TEXT;
+ALTER TABLE fetches ADD COLUMN reason TEXT;
+ALTER TABLE fetches ADD COLUMN request_headers TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE fetches ADD COLUMN ip_address TEXT;
+ALTER TABLE fetches ADD COLUMN content_encoding TEXT;
+ALTER TABLE fetches ADD COLUMN warc_file TEXT;
+ALTER TABLE fetches ADD COLUMN warc_record_id TEXT;
+ALTER TABLE images ADD COLUMN snapshot_hash TEXT REFERENCES snapshots(hash);
+UPDATE fetches SET kind = 'article' WHERE article_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS fetches_kind ON fetches(kind, fetched_at);
+CREATE INDEX IF NOT EXISTS images_src ON images(src);
+"""
+
+
+def _migrate_fidelity(db: sqlite_utils.Database) -> None:
+    """Archive fidelity (issue 12): every response is a fetch, kept as it came over the wire.
+
+    fetches gain `kind` (home, listing, robots, article, image, other), the request's
+    `method` and `request_headers`, the status line's `protocol` and `reason` (when known),
+    the peer's `ip_address`, `content_encoding` (the Content-Encoding that was decoded before
+    the body was stored) and, for fetches read from a WARC by `ehz import`, `warc_file` and
+    `warc_record_id`; images gain `snapshot_hash` (the stored bytes of the image). Snapshots
+    may now be stored with `compression = 'none'` (images that zstd cannot shrink).
+    """
+    db.executescript(_FIDELITY)
+
+
 # Version N's function upgrades an archive at version N-1 to N. Append, never edit.
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _migrate_to_1}
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_fidelity,
+}
 
 
 def configure(conn: sqlite3.Connection) -> None:

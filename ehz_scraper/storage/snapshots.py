@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -20,8 +19,17 @@ DICT_SIZE = 112_640  # zstd's default dictionary size (110 KiB)
 FIRST_TRAINING = 48
 RETRAIN_FACTOR = 5
 MAX_SAMPLES = 300  # ~0.3 s to train; more samples gained little in trials
-# Bodies with a text encoding to record (a server may send HTML with no Content-Type at all).
-_TEXT_TYPES = re.compile(r"\s*(?:text/|application/(?:xhtml\+xml|xml))", re.I)
+# Dictionaries are trained on the site's pages; images (stored as they are) would spoil them.
+_TRAINABLE = "compression = 'zstd' AND coalesce(content_type, '') NOT LIKE 'image/%'"
+# A compressed blob must save at least this share of the bytes, else the bytes are stored as
+# they are (JPEGs and PNGs are compressed already: zstd would only cost CPU on every read).
+MIN_SAVING = 0.05
+
+
+def is_text(content_type: str | None) -> bool:
+    """True for content an encoding can be detected for (HTML, text, none declared)."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return not kind or kind.startswith("text/") or kind.endswith(("+xml", "/xml", "/json"))
 
 
 def sha256_hex(data: bytes) -> str:
@@ -31,7 +39,7 @@ def sha256_hex(data: bytes) -> str:
 
 def detect_encoding(body: bytes, content_type: str | None) -> str | None:
     """The encoding the extractor reads this page in (None for a body that is not text)."""
-    if not body or (content_type and not _TEXT_TYPES.match(content_type)):
+    if not body or not is_text(content_type):
         return None
     return decode_text(body, content_type)[1]
 
@@ -76,8 +84,10 @@ class SnapshotCodec:
         assert self._compressor is not None
         return Compressed(self._compressor.compress(data), self._dict_id)
 
-    def decompress(self, blob: bytes, dict_id: int | None) -> bytes:
+    def decompress(self, blob: bytes, dict_id: int | None, compression: str = "zstd") -> bytes:
         """The original bytes of a stored blob."""
+        if compression == "none":
+            return bytes(blob)
         dctx = self._decompressors.get(dict_id)
         if dctx is None:
             if dict_id is None:
@@ -98,18 +108,19 @@ class SnapshotCodec:
     def read(self, snapshot_hash: str) -> bytes:
         """The raw bytes of snapshot `snapshot_hash`."""
         row = self.conn.execute(
-            "SELECT data, dict_id FROM snapshots WHERE hash = ?", [snapshot_hash]
+            "SELECT data, dict_id, compression FROM snapshots WHERE hash = ?", [snapshot_hash]
         ).fetchone()
         if row is None:
             raise ArchiveError(f"no snapshot {snapshot_hash}")
         try:
-            return self.decompress(row[0], row[1])
+            return self.decompress(row[0], row[1], row[2])
         except ArchiveError as exc:
             raise ArchiveError(f"snapshot {snapshot_hash}: {exc}") from None
 
     def training_due(self) -> bool:
         """True when enough pages have arrived since the last dictionary to train a better one."""
-        (count,) = self.conn.execute("SELECT count(*) FROM snapshots").fetchone()
+        sql = f"SELECT count(*) FROM snapshots WHERE {_TRAINABLE}"
+        (count,) = self.conn.execute(sql).fetchone()
         if self._dict_id is None:
             return count >= FIRST_TRAINING
         return count >= self._dict_samples * RETRAIN_FACTOR and self._dict_samples < MAX_SAMPLES
@@ -120,7 +131,8 @@ class SnapshotCodec:
         Runs inside the caller's transaction; older blobs keep the dictionary they name.
         """
         rows = self.conn.execute(
-            "SELECT data, dict_id FROM snapshots ORDER BY rowid DESC LIMIT ?", [MAX_SAMPLES]
+            f"SELECT data, dict_id FROM snapshots WHERE {_TRAINABLE} ORDER BY rowid DESC LIMIT ?",
+            [MAX_SAMPLES],
         ).fetchall()
         samples = [self.decompress(data, dict_id) for data, dict_id in rows]
         total = sum(len(s) for s in samples)

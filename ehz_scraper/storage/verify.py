@@ -116,10 +116,11 @@ def _dictionaries(conn, report, _progress) -> None:
 def _snapshots(conn, report, progress) -> None:
     codec = SnapshotCodec(conn)
     total = next(_rows(conn, "SELECT count(*) FROM snapshots", report, "snapshots"), (0,))[0]
-    for digest, size, data, dict_id, _rowid in progress(_snapshot_rows(conn, report), total):
+    rows = progress(_snapshot_rows(conn, report), total)
+    for digest, size, data, dict_id, compression, _rowid in rows:
         report.snapshots += 1
         try:
-            body = codec.decompress(data, dict_id)
+            body = codec.decompress(data, dict_id, compression)
         except ArchiveError as exc:
             report.problems.append(f"snapshot {digest}: {exc}")
             continue
@@ -130,11 +131,11 @@ def _snapshots(conn, report, progress) -> None:
 def _snapshot_rows(conn: sqlite3.Connection, report: VerifyReport) -> Iterator[tuple]:
     """Every readable snapshot row: one scan, and where the file gives out, row by row from
     there (by rowid), so one unreadable page of the file costs its own rows, not the rest."""
-    sql = "SELECT hash, size, data, dict_id, rowid FROM snapshots"
+    sql = "SELECT hash, size, data, dict_id, compression, rowid FROM snapshots"
     last = 0
     try:
         for row in conn.execute(sql + " ORDER BY rowid"):
-            last = row[4]
+            last = row[5]
             yield row
         return
     except sqlite3.DatabaseError as exc:

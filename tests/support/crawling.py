@@ -14,7 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = json.loads((ROOT / "tests/fixtures/site/manifest.json").read_text(encoding="utf-8"))
 
 # Fast and deterministic for a loopback server; every other setting is the project's own.
+# Images are off here: the navigation tests count the page requests exactly; the fidelity
+# tests (tests/test_fidelity_*.py) crawl with them on, as the default is.
 FAST = {
+    "EHZ_IMAGES": "False",
     "DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "False",
     "RETRY_BACKOFF_BASE": "0",

@@ -34,6 +34,8 @@ _TYPES = {
     ".htm": "text/html; charset=utf-8",
     ".html": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
 }
 # A fixed Last-Modified, so conditional GETs behave the same on every checkout.
 _LAST_MODIFIED = email.utils.formatdate(1767225600, usegmt=True)  # 2026-01-01
