@@ -580,3 +580,21 @@ def test_a_damaged_json_value_in_the_archive(db: Path) -> None:
         f"Error: the archive {db} holds a damaged JSON value: Expecting value: line 1 column 10"
         " (char 9) (`ehz verify` lists what it can)",
     )
+
+
+def test_wacz_export_goes_through_the_same_output(db: Path, tmp_path: Path) -> None:
+    one_line(
+        ehz("export", "--format", "wacz", "-o", "/no/such/dir/x.wacz", "--db", str(db)),
+        73,
+        "Error: cannot create /no/such/dir/x.wacz: No such file or directory",
+    )
+    target = tmp_path / "x.wacz"
+    target.write_bytes(b"the previous export")
+    digest = _missing_dictionary(db)
+    one_line(
+        ehz("export", "--format", "wacz", "-o", str(target), "--db", str(db)),
+        1,
+        f"Error: snapshot {digest}: zstd dictionary 99 is missing from the archive",
+    )
+    assert target.read_bytes() == b"the previous export"
+    assert sorted(p.name for p in tmp_path.glob("*x.wacz*")) == ["x.wacz"]

@@ -83,10 +83,15 @@ def _integrity(conn, report, _progress) -> None:
             except sqlite3.DatabaseError as table_exc:
                 report.problems.append(f"integrity_check {table}: stopped: {table_exc}")
                 continue
-            lines = [line for line in found if line != "ok"]
+            lines = [line for line in _lines(found) if line != "ok"]
             report.problems += [f"integrity_check {table}: {line}" for line in lines]
         return
-    report.problems += [f"integrity_check: {line}" for line in lines if line != "ok"]
+    report.problems += [f"integrity_check: {line}" for line in _lines(lines) if line != "ok"]
+
+
+def _lines(results: list[str]) -> list[str]:
+    # One result of integrity_check may hold several lines ("*** in database main ***\n...").
+    return [part for text in results for part in str(text).splitlines() if part.strip()]
 
 
 def _foreign_keys(conn, report, _progress) -> None:
