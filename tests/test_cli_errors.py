@@ -598,3 +598,13 @@ def test_wacz_export_goes_through_the_same_output(db: Path, tmp_path: Path) -> N
     )
     assert target.read_bytes() == b"the previous export"
     assert sorted(p.name for p in tmp_path.glob("*x.wacz*")) == ["x.wacz"]
+
+
+def test_an_os_error_is_no_bug(db: Path, monkeypatch) -> None:
+    from ehz_scraper.cli import research
+
+    def refused(_conn):
+        raise PermissionError(13, "Permission denied", "/srv/ehz/x")
+
+    monkeypatch.setattr(research, "archive_stats", refused)
+    one_line(ehz("stats", "--db", str(db)), 1, "Error: Permission denied: /srv/ehz/x")

@@ -93,6 +93,10 @@ def failure_for(exc: BaseException, db: str | None) -> Failure | None:
         return Failure(
             "an argument is not valid UTF-8 (bytes the locale cannot decode)", CliStatus.USAGE
         )
+    if isinstance(exc, OSError):
+        # The machine said no (a permission, a port in use, a missing file): not a bug.
+        where = f": {exc.filename}" if exc.filename else ""
+        return Failure(f"{exc.strerror or exc}{where}", CliStatus.FAILED)
     if isinstance(exc, MemoryError):
         return Failure("out of memory", CliStatus.FAILED)
     one_line = " ".join(str(exc).split())[:300]
