@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
+import re
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from w3lib.url import safe_url_string
 
 from ehz_scraper.site.urls import SITE_HOST
+
+logger = logging.getLogger(__name__)
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -56,18 +61,38 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
 
+# delta-seconds (RFC 9110): ASCII digits only; isdigit() would take "²", which float() refuses.
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}")
+
+
 def _retry_after_seconds(value: str) -> float:
-    """Retry-After as seconds: either a number or an HTTP date; 0 when unparseable."""
+    """Retry-After as seconds: delta-seconds or an HTTP date; 0 (logged) for anything else."""
     value = value.strip()
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
+        logger.info("Ignoring Retry-After %r: neither delta-seconds nor an HTTP date", value[:80])
         return 0.0
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+class CharsetSafeMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, for pages whose declared charset is no text encoding.
+
+    Looking for a `<meta http-equiv="refresh">` decodes the page with its declared charset;
+    `charset=base64` (or rot13, zlib, ...) raises LookupError there, which would turn a page
+    the extractor reads fine (it ignores such a declaration) into a failed fetch.
+    """
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except (LookupError, UnicodeError):
+            return response  # no text to find a refresh in: the page as it came
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -104,7 +104,7 @@ def test_search_fts_syntax(archive, query, ids):
 )
 def test_search_bad_syntax_is_one_line(archive, query, message):
     result = CliRunner().invoke(main, ["search", query, "--db", str(archive)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad argument
     assert result.stderr == message
 
 

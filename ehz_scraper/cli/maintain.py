@@ -10,16 +10,22 @@ import click
 from tqdm import tqdm
 
 from ehz_scraper.cli import main
-from ehz_scraper.cli.archive_db import SQLITE_INT, check_db, connect_ro, db_option
+from ehz_scraper.cli.archive_db import SQLITE_INT, check_db, db_option
+from ehz_scraper.cli.failures import CliStatus
 from ehz_scraper.errors import ArchiveError, ArchiveLocked, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.extraction.validate import validation_problem
 from ehz_scraper.run.exitcodes import ExitStatus
 from ehz_scraper.run.lock import RunLock, lock_path_for
 from ehz_scraper.storage.archive import ArchiveWriter
-from ehz_scraper.storage.queries import article_state, article_targets, newest_page_fetch
+from ehz_scraper.storage.queries import (
+    article_state,
+    article_targets,
+    newest_page_fetch,
+    open_readonly,
+)
 from ehz_scraper.storage.snapshots import SnapshotCodec
-from ehz_scraper.storage.verify import verify_archive
+from ehz_scraper.storage.verify import open_damaged, verify_archive
 
 LOCK_POLL_SECONDS = 1.0  # how often `reextract --wait` looks at the lock again
 
@@ -65,7 +71,9 @@ def reextract(ids, all_, wait, db_path):
 
     A new version is written only where the record changed, and only if no crawl stored a
     newer version meanwhile; prints how many changed. Takes the archive's lock: exit status
-    75 when a crawl holds it (or, with --wait, waits for it).
+    75 when a crawl holds it (or, with --wait, waits for it). An article that cannot be
+    re-extracted (not an article, an unreadable snapshot, an extractor error) is listed on
+    stderr and the rest go on; exit status 3 when any failed.
 
     Example: ehz reextract --all     |     ehz reextract --id 266285 --id 279700
     """
@@ -95,12 +103,20 @@ def _reextract(ids, all_, db_path) -> None:
             counts["stale"] += 1
             continue
         version, page_count, complete = state
-        pages = _stored_pages(conn, codec, article_id, page_count)
         try:
+            pages = _stored_pages(conn, codec, article_id, page_count)
             result = extract_article_result(pages, url=pages[0].url if pages else None)
         except NotAnArticle as exc:
             counts["failed"] += 1
             problems.append(f"{article_id}: not an article: {exc}")
+            continue
+        except ArchiveError as exc:  # a blob that cannot be read: the others still can
+            counts["failed"] += 1
+            problems.append(f"{article_id}: {exc}")
+            continue
+        except Exception as exc:  # an extractor bug on one article must not stop the rest
+            counts["failed"] += 1
+            problems.append(f"{article_id}: extractor error: {type(exc).__name__}: {exc}")
             continue
         problem = validation_problem(
             result.record, article_id, video_players=result.video_players
@@ -120,6 +136,8 @@ def _reextract(ids, all_, db_path) -> None:
         f"re-extracted {len(targets)} articles: {counts['changed']} changed,"
         f" {counts['unchanged']} unchanged, {counts['failed']} failed{stale}"
     )
+    if counts["failed"]:
+        sys.exit(CliStatus.PARTIAL)
 
 
 @main.command()
@@ -128,14 +146,26 @@ def verify(db_path):
     """Check the archive: SQLite integrity, every snapshot's hash, every fetch's blob,
     every article's versions, pages, sections and images. Exit status 1 on any problem.
 
+    A damaged file gets every finding the checks can collect (each check goes on past
+    what it cannot read), then exit status 1.
+
     Example: ehz verify --db archive/ehangzhou.db
     """
-    conn = connect_ro(db_path)
+    check_db(db_path)
+    opened: list[str] = []
+    try:
+        conn = open_readonly(db_path)
+    except ArchiveError as exc:
+        # Not readable as a current archive (its meta table may be what is damaged): check
+        # what can be read all the same, and say why it would not open.
+        opened.append(str(exc))
+        conn = open_damaged(db_path)
 
     def progress(rows, total):
         return tqdm(rows, total=total, unit=" blob", file=sys.stderr, disable=None)
 
     report = verify_archive(conn, progress)
+    report.problems[:0] = opened
     for line in report.problems:
         click.echo(line)
     if report.problems:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -20,9 +19,12 @@ from ehz_scraper.cli.archive_db import (
     iso_time,
     json_option,
     print_table,
+    utf8_text,
 )
-from ehz_scraper.errors import ArchiveError, BadArgument
+from ehz_scraper.cli.output import atomic_path, is_stdout, output_stream
+from ehz_scraper.errors import ArchiveError
 from ehz_scraper.storage import export as exports
+from ehz_scraper.storage import search as search_limits
 from ehz_scraper.storage import wacz, warc
 from ehz_scraper.storage.queries import (
     archive_stats,
@@ -37,24 +39,35 @@ from ehz_scraper.storage.snapshots import SnapshotCodec
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", callback=utf8_text)
 @date_options
-@click.option("--section", help="Only articles filed under this section (e.g. Business).")
+@click.option(
+    "--section", callback=utf8_text, help="Only articles filed under this section (e.g. Business)."
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--timeout",
+    default=search_limits.TIMEOUT_SECONDS,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
+    help="Stop a query running longer than this (0: no limit).",
+)
 @json_option
 @db_option
-def search(query, since, until, section, limit, as_json, db_path):
+def search(query, since, until, section, limit, timeout, as_json, db_path):
     """Full-text search of titles and bodies, best matches first (bm25), with a snippet.
 
-    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*.
+    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*; at most
+    1000 characters and 50 terms. Exit status 2 for a bad query, 1 when it ran past
+    --timeout ("query stopped after 5 s: narrow it").
 
     Example: ehz search '"West Lake" AND tea' --since 2021-01-01 --limit 5
     """
     conn = connect_ro(db_path)
-    try:
-        hits = run_search(conn, query, since=since, until=until, section=section, limit=limit)
-    except BadArgument as exc:
-        raise click.ClickException(str(exc)) from None
+    hits = run_search(
+        conn, query, since=since, until=until, section=section, limit=limit, timeout=timeout
+    )
     if as_json:
         click.echo(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, indent=2))
         return
@@ -113,9 +126,8 @@ def show(article_id, version, page, image, db_path):
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         sys.stdout.flush()
-        out = sys.stdout.buffer
-        out.write(body)
-        out.flush()
+        with output_stream(None, binary=True) as out:
+            out.write(body)
         return
     record = article_record(conn, article_id, version)
     if record is None:
@@ -151,9 +163,12 @@ def show(article_id, version, page, image, db_path):
     show_default=True,
     help="warc/wacz: who made the archive, for the warcinfo record.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here (- or none: stdout)."
+)
+@click.option("--raw", is_flag=True, help="CSV: write formula-like cells as they are.")
 @db_option
-def export(fmt, since, until, captured_since, run_id, cdxj, operator, output, db_path):
+def export(fmt, since, until, captured_since, run_id, cdxj, operator, output, raw, db_path):
     """Export records (jsonl: full records; csv: flat fields), or every fetch as WARC 1.1
     or as WACZ (WARC, CDXJ index, pages.jsonl, datapackage.json) that pywb replays.
 
@@ -162,9 +177,16 @@ def export(fmt, since, until, captured_since, run_id, cdxj, operator, output, db
     the URL fetched from a mirror. Gzipped when FILE ends in .gz. --since/--until filter by
     article date, --captured-since/--run by capture.
 
+    A FILE is written under a temporary name beside it and renamed into place when complete:
+    an interrupted export leaves the previous FILE (or none), never a truncated one.
+
+    CSV: a cell starting with = + - @ or a tab or carriage return (a spreadsheet would run it
+    as a formula) is written with a leading ' ; --raw writes it as stored.
+
     Example: ehz export --format wacz --captured-since 2026-11-01 -o ehz.wacz
     """
     conn = connect_ro(db_path)
+    output = None if is_stdout(output) else output
     web = fmt in ("warc", "wacz")
     if not web and (captured_since or run_id is not None):
         raise click.UsageError("--captured-since and --run are for --format warc or wacz")
@@ -183,32 +205,27 @@ def export(fmt, since, until, captured_since, run_id, cdxj, operator, output, db
     unit = " fetch" if web else " rec"
     with tqdm(total=total, unit=unit, file=sys.stderr, disable=None) as bar:
         if fmt == "wacz":
-            done = wacz.write_wacz(conn, output, flt, info, progress=bar)
+            with atomic_path(output) as part:
+                done = wacz.write_wacz(conn, part, flt, info, progress=bar)
             click.echo(
                 f"exported {done.records} WARC records ({done.index_lines} captures,"
                 f" {done.pages} pages) as wacz to {output}",
                 err=True,
             )
             return
-        target = Path(output) if output else None
-        if target is None:
-            stream = nullcontext(sys.stdout.buffer if web else sys.stdout)
-        elif web:
-            stream = target.open("wb")
-        else:
-            stream = target.open("w", encoding="utf-8", newline="")
-        with stream as out:
+        with output_stream(output, binary=web) as out:
             if fmt == "jsonl":
                 n = exports.write_jsonl(conn, out, since, until, bar)
             elif fmt == "csv":
-                n = exports.write_csv(conn, out, since, until, bar)
+                n = exports.write_csv(conn, out, since, until, bar, raw=raw)
             else:
-                gz = bool(target and target.name.endswith(".gz"))
+                gz = bool(output and output.endswith(".gz"))
                 result = warc.write_warc(conn, out, flt, info, gzip=gz, progress=bar)
                 n = result.records
-                if cdxj:
-                    lines = wacz.cdxj_lines(result, target.name)
-                    Path(cdxj).write_text("".join(lines), encoding="utf-8")
+        if cdxj:
+            assert output is not None
+            with output_stream(cdxj, binary=False) as index:
+                index.write("".join(wacz.cdxj_lines(result, Path(output).name)))
     what = "WARC records" if fmt == "warc" else "articles"
     click.echo(f"exported {n} {what} as {fmt} to {output or 'stdout'}", err=True)
 

@@ -217,13 +217,19 @@ def _extract(
         prefix = "" if k == 1 else f"page {k}: "
         if k == 1:
             parsed = first
+            part, from_fallback = _body(parsed, page_url, k)
         else:
             try:
                 parsed = parse_page(page)
                 _title(parsed, template_blocks(parsed.tree))
+                part, from_fallback = _body(parsed, page_url, k)
             except NotAnArticle as exc:
                 bad_pages.append(k)
                 bad_reasons.append(f"page {k} not an article: {exc}")
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad later page must not lose page 1
+                bad_pages.append(k)
+                bad_reasons.append(f"page {k} extractor error: {type(exc).__name__}: {exc}")
                 continue
             other_warnings.extend(prefix + w for w in parsed.warnings)
         part, from_fallback = _body(parsed, page_url, k)

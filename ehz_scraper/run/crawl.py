@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import sys
 import traceback
@@ -35,6 +36,20 @@ def crawl_argv(
     for key, value in settings.items():
         argv += ["-s", f"{key}={value}"]
     return argv
+
+
+def _print_summary(summary: str) -> None:
+    """The summary on stdout; a reader that went away (`| head -1`) changes nothing: the
+    exit status stays the run's, and no BrokenPipeError traceback follows at exit. A summary
+    may name a path that is not valid UTF-8: it is still printed whole."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(summary.encode("utf-8", "surrogateescape") + b"\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush goes nowhere
+        os.close(devnull)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -118,11 +133,8 @@ class Command(ScrapyCrawl):
             # The crawl ended without its verdict (spider_closed never ran): not a success.
             self._fail(ExitStatus.FAILED, "failed: the run ended without a verdict (see the log)")
             return
-        # A summary may name a path that is not valid UTF-8: it must still be printed whole.
-        sys.stdout.flush()
-        sys.stdout.buffer.write(report.summary.encode("utf-8", "surrogateescape") + b"\n")
-        sys.stdout.flush()
         self.exitcode = int(report.verdict.exit_status)
+        _print_summary(report.summary)
 
     def _bootstrap_error(self, error: BaseException) -> None:
         if isinstance(error, ArchiveLocked):

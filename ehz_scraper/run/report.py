@@ -59,13 +59,15 @@ def format_summary(counts: RunCounts, verdict: Verdict, db_path: str | Path) -> 
         f"articles: {counts.new} new, {counts.changed} changed, {counts.unchanged} unchanged, "
         f"{counts.incomplete} incomplete, {counts.failed} failed",
         f"extraction: {counts.fallback} fallback, {counts.missing_field} missing a required "
-        f"field, {counts.not_articles} not an article",
+        f"field, {counts.not_articles} not an article"
+        + (f", {counts.extractor_errors} extractor errors" if counts.extractor_errors else ""),
         f"listing pages: {counts.listing_pages} ({counts.links_listed} links)",
         f"requests: {counts.requests} ({counts.retries} retries), "
         f"{_size(counts.responses_bytes)} received",
         f"duration: {_duration(counts.duration)}",
     ]
     total = counts.fetch_failures + counts.not_articles + counts.missing_field
+    total += counts.extractor_errors
     total += counts.store_failures
     if total:
         lines.append(f"failures this run: {total} (`ehz failures` lists them all)")

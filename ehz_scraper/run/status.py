@@ -28,7 +28,8 @@ class RunCounts:
     failed: int = 0  # articles the pipelines could not archive (failure rows of this run)
     fallback: int = 0
     fetch_failures: int = 0
-    not_articles: int = 0  # extract-stage failures
+    not_articles: int = 0  # extract-stage failures: pages that are no article
+    extractor_errors: int = 0  # extract-stage failures: the extractor raised (drift, or a bug)
     missing_field: int = 0  # validate-stage failures: a record without title or body
     store_failures: int = 0
     requests: int = 0
@@ -53,7 +54,7 @@ class RunCounts:
     @property
     def attempted(self) -> int:
         """Articles the pipelines tried to extract (fetched, whether or not it worked)."""
-        return self.extracted + self.not_articles + self.missing_field
+        return self.extracted + self.not_articles + self.missing_field + self.extractor_errors
 
 
 @dataclass(frozen=True)
@@ -133,20 +134,26 @@ def judge_run(
                 f"listing pages yielded {counts.links_listed} links but none of the "
                 f"{counts.attempted} articles fetched could be extracted "
                 f"({counts.not_articles} not an article, {counts.missing_field} missing a "
-                f"required field{empty}): has the site been redesigned?"
+                f"required field{empty}{_and_errors(counts)}): has the site been redesigned?"
             )
         else:
-            drifted = counts.fallback + counts.missing_field
+            # An extractor error is drift too: markup the extractor was not written for.
+            drifted = counts.fallback + counts.missing_field + counts.extractor_errors
             share = drifted / counts.attempted
             if share > drift_threshold:
                 reasons.append(
                     f"{drifted} of {counts.attempted} articles ({share:.0%}) needed fallback "
-                    f"extraction or lacked a required field{empty} (threshold "
+                    f"extraction or lacked a required field{empty}{_and_errors(counts)} (threshold "
                     f"{drift_threshold:.0%}): has the site been redesigned?"
                 )
     if reasons:
         return Verdict("degraded", tuple(reasons))
     return Verdict("finished")
+
+
+def _and_errors(counts: RunCounts) -> str:
+    n = counts.extractor_errors
+    return f", {n} extractor error{'s' if n != 1 else ''}" if n else ""
 
 
 def read_run_counts(db_path: str | Path, spider: str, run_id: int | None) -> RunCounts:
@@ -174,7 +181,8 @@ def read_run_counts(db_path: str | Path, spider: str, run_id: int | None) -> Run
     counts.links_listed = figures["links_listed"]
     by_stage = figures["failures_by_stage"]
     counts.fetch_failures = by_stage.get("fetch", 0)
-    counts.not_articles = by_stage.get("extract", 0)
+    counts.extractor_errors = figures.get("extractor_errors", 0)
+    counts.not_articles = by_stage.get("extract", 0) - counts.extractor_errors
     counts.missing_field = by_stage.get("validate", 0)
     counts.store_failures = by_stage.get("store", 0)
     counts.empty_templates = figures.get("empty_templates", 0)

@@ -21,8 +21,8 @@ from twisted.web._newclient import ResponseFailed
 
 from ehz_scraper.extraction.text import normalize_space
 
-_MAXSIZE_RE = re.compile(r"larger than download max size \((\d+)\)")
-_DECOMPRESS_RE = re.compile(r"DOWNLOAD_MAXSIZE \((\d+) B\) during decompression")
+_MAXSIZE_RE = re.compile(r"larger than download max size \(([0-9]+)\)")
+_DECOMPRESS_RE = re.compile(r"DOWNLOAD_MAXSIZE \(([0-9]+) B\) during decompression")
 _OFFSITE_RE = re.compile(r"Filtered offsite request to '([^']*)'")
 
 

@@ -21,7 +21,8 @@ from ehz_scraper.site.urls import (
 )
 
 _HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
-_NUMBER = re.compile(r"^\d+$")
+# A pager's page number: ASCII digits (isdigit() takes "²", int() does not), a sane length.
+_NUMBER = re.compile(r"^[0-9]{1,6}$")
 
 
 @dataclass(frozen=True)

@@ -70,14 +70,27 @@ def write_jsonl(conn, out: IO[str], since=None, until=None, progress=None) -> in
     return n
 
 
-def write_csv(conn, out: IO[str], since=None, until=None, progress=None) -> int:
+# A cell a spreadsheet would run as a formula (OWASP, "CSV injection"): `=HYPERLINK(...)`
+# in a title would leak data or run code when the file is opened.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_cell(value: Any) -> Any:
+    """A text cell that starts like a formula, prefixed with `'` (shown as text); else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(conn, out: IO[str], since=None, until=None, progress=None, raw=False) -> int:
+    """Flat fields, one article a row; formula-like cells defused unless `raw`."""
     where, params = _date_filter(since, until)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     n = 0
     cols = ", ".join(f"a.{f}" for f in CSV_FIELDS)
     for row in conn.execute(f"SELECT {cols} FROM articles a{where} ORDER BY a.article_id", params):
-        writer.writerow(row)
+        writer.writerow(row if raw else [defuse_cell(v) for v in row])
         n += 1
         if progress:
             progress.update(1)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.errors import ArchiveError
-from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION
+from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, readonly_uri
 from ehz_scraper.storage.timeutil import utcnow
 
 
@@ -23,16 +23,22 @@ class NoArchive(ArchiveError):
         return cls(f"no archive at {path} (run a crawl first, or pass --db)")
 
 
+class DamagedArchive(ArchiveError):
+    """The archive file is damaged (SQLite reads it as malformed)."""
+
+
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A read-only connection to an existing archive of a schema this ehz understands."""
     db = Path(path)
     if not db.is_file():
         raise NoArchive.at(path)
     try:
-        conn = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(db.resolve()), uri=True)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):  # an archive whose file is damaged, not a foreign file
+            raise DamagedArchive(f"the archive {path} is damaged: {exc}") from None
         raise ArchiveError(f"{path} is not an ehz archive: {exc}") from None
     if row is None or int(row[0]) > SCHEMA_VERSION:
         found = row[0] if row else "none"

@@ -7,18 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.extraction.validate import EMPTY_TEMPLATE
+from ehz_scraper.storage.schema import readonly_uri
 
 _TIMEOUT = 30
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_TIMEOUT)
+    return sqlite3.connect(readonly_uri(path), uri=True, timeout=_TIMEOUT)
 
 
 def run_figures(db_path: str | Path, run_id: int) -> dict[str, Any]:
     """Run `run_id`'s row and what it recorded (by id: "the newest run" may be another crawl's).
 
-    `{"row": {...}, "links_listed": int, "failures_by_stage": {stage: n},
+    `{"row": {...}, "links_listed": int, "failures_by_stage": {stage: n}, "extractor_errors": n,
     "first_failures": [(stage, url, reason), ...]}`, or {} when there is no archive, no
     runs table or no such row (the crawl failed before a pipeline opened the archive).
     """
@@ -51,6 +52,12 @@ def run_figures(db_path: str | Path, run_id: int) -> dict[str, Any]:
             run_id,
             EMPTY_TEMPLATE,
         )
+        errors = _rows(
+            conn,
+            "SELECT count(*) FROM failures WHERE run_id = ? AND stage = 'extract'"
+            " AND reason LIKE 'extractor error:%'",
+            run_id,
+        )
         first = _rows(
             conn,
             "SELECT stage, url, reason FROM failures WHERE run_id = ? ORDER BY id LIMIT 5",
@@ -61,6 +68,7 @@ def run_figures(db_path: str | Path, run_id: int) -> dict[str, Any]:
             "links_listed": int(listed[0][0] or 0) if listed else 0,
             "failures_by_stage": dict(by_stage),
             "empty_templates": int(empty[0][0]) if empty else 0,
+            "extractor_errors": int(errors[0][0]) if errors else 0,
             "first_failures": first,
         }
     finally:

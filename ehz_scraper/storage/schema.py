@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -12,6 +14,13 @@ from ehz_scraper.errors import ArchiveError
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
+
+
+def readonly_uri(path: str | os.PathLike[str]) -> str:
+    """The `file:` URI that opens `path` read-only, whatever its name holds: `?` and `#` (which
+    a URI would read as its query), or bytes that are not UTF-8 (surrogate-escaped in `str`)."""
+    return f"file:{quote(os.fsencode(os.path.abspath(path)))}?mode=ro"
+
 
 # The CREATE statements are plain SQL so docs/archive.md and this file say the same thing.
 _V1 = """
@@ -265,7 +274,7 @@ def open_archive(path: str | Path) -> sqlite_utils.Database:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(os.fsencode(path), isolation_level=None, check_same_thread=False)
         configure(conn)
         db = sqlite_utils.Database(conn)
         ensure_schema(db)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import signal
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ehz_scraper.errors import BadArgument
+from ehz_scraper.errors import BadArgument, EhzError
+from ehz_scraper.storage.schema import readonly_uri
 
 SNIPPET_TOKENS = 16
 RANK = "bm25(articles_fts, 10.0, 1.0)"  # the same weights as the table's configured rank
@@ -17,6 +24,22 @@ MAX_WORKERS = 4
 SHARD_MIN_ARTICLES = 20_000
 FAST_QUERY_SECONDS = 0.01
 PROGRESS_STEPS = 20_000  # SQLite VM steps between two looks at the clock
+# For the time limit and Ctrl-C: a step of a many-prefix query can take 50 us, so 20,000 steps
+# overshot a 1 s limit by 0.9 s in trials; every 1,000 steps it stopped within 0.01 s.
+CLOCK_STEPS = 1_000
+# Bounds on one search: 200 prefix terms joined by OR ran 14.5 s, 5,000 of them past 10 minutes.
+TIMEOUT_SECONDS = 5.0
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 50
+_TERM = re.compile(r'"[^"]*"|[^\s()"]+')
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+
+
+class SearchTimeout(EhzError):
+    """A search ran past its time limit and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"query stopped after {seconds:g} s: narrow it")
 
 
 @dataclass(frozen=True)
@@ -41,6 +64,7 @@ def search(
     section: str | None = None,
     limit: int = 20,
     workers: int | None = None,
+    timeout: float | None = TIMEOUT_SECONDS,
 ) -> list[Hit]:
     """The best `limit` articles for FTS5 `query`, best first; raises BadArgument on bad syntax.
 
@@ -52,17 +76,93 @@ def search(
     own connection: FTS5's bm25 takes its statistics from the whole index whatever the rowid
     range, so the merged top n is exactly the single query's. snippet() runs only for the
     rows returned.
+
+    A search is stopped after `timeout` seconds (None: never) with SearchTimeout; a query
+    longer than MAX_QUERY_CHARS or of more than MAX_QUERY_TERMS terms is a BadArgument.
     """
-    if not query.strip():
-        raise BadArgument("empty search query")
+    check_query(query)
+    deadline = time.monotonic() + timeout if timeout else math.inf
+    clock = _Clock(deadline)
+    conn.set_progress_handler(clock.expired, CLOCK_STEPS)
     try:
-        return _search(conn, query, since, until, section, int(limit), workers)
+        with _signals_stop_the_query(clock):
+            try:
+                return _search(conn, query, since, until, section, int(limit), workers, clock)
+            except sqlite3.OperationalError:
+                if clock.signal is not None:
+                    return []  # the signal is raised again on the way out
+                raise
     except sqlite3.OperationalError as exc:
+        if clock.fired:
+            raise SearchTimeout(timeout or 0) from None
         hint = " (put words with punctuation in double quotes)" if "syntax" in str(exc) else ""
         raise BadArgument(f"bad search query {query!r}: {exc}{hint}") from None
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
-def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
+def check_query(query: str) -> None:
+    """BadArgument for a query that is empty, too long, or of too many terms."""
+    if not query.strip():
+        raise BadArgument("empty search query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadArgument(
+            f"search query of {len(query)} characters (at most {MAX_QUERY_CHARS}): narrow it"
+        )
+    terms = [t for t in _TERM.findall(query) if t not in _OPERATORS]
+    if len(terms) > MAX_QUERY_TERMS:
+        raise BadArgument(
+            f"search query of {len(terms)} terms (at most {MAX_QUERY_TERMS}): narrow it"
+        )
+
+
+class _Clock:
+    """A SQLite progress handler that stops a statement once `deadline` (monotonic) is past."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self.signal: int | None = None  # a SIGINT/SIGTERM that arrived during the query
+
+    def expired(self) -> bool:
+        if self.signal is not None:
+            return True
+        if time.monotonic() > self.deadline:
+            self.fired = True
+        return self.fired
+
+
+@contextmanager
+def _signals_stop_the_query(clock: _Clock) -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop a running query, then take their usual course.
+
+    Python runs a signal's handler between bytecodes, and during a query that is inside
+    SQLite's progress callback, whose exceptions sqlite3 swallows (the query just ends
+    "interrupted"). So while the query runs the signal is only noted; the progress handler
+    stops the query, and the signal is raised again once the previous handlers are back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if callable(handler):  # SIG_IGN and SIG_DFL stay as they are
+            previous[sig] = signal.signal(sig, lambda signum, _frame: _note(clock, signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if clock.signal is not None:
+        signal.raise_signal(clock.signal)
+
+
+def _note(clock: _Clock, signum: int) -> None:
+    clock.signal = signum
+
+
+def _search(conn, query, since, until, section, limit, workers, clock: _Clock) -> list[Hit]:
     filters, params = [], {"q": query, "limit": limit}
     if since or until:
         # Article ids grow with time, so the dates map to an id range FTS5 can skip to
@@ -106,9 +206,10 @@ def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
             " AND rowid BETWEEN :lo AND :hi ORDER BY score, rowid LIMIT :limit"
         )
     ranges = _shards(conn, lo, hi, workers)
-    ranked = _ranked_here(conn, sql, {**params, "lo": lo, "hi": hi}, limited=len(ranges) > 1)
+    here = {**params, "lo": lo, "hi": hi}
+    ranked = _ranked_here(conn, sql, here, limited=len(ranges) > 1, clock=clock)
     if ranked is None:
-        ranked = _ranked_in_parallel(conn, sql, params, ranges)
+        ranked = _ranked_in_parallel(conn, sql, params, ranges, clock)
     ranked = sorted(ranked, key=lambda row: (row[1], row[0]))[:limit]
     if not ranked:
         return []
@@ -136,7 +237,7 @@ def _search(conn, query, since, until, section, limit, workers) -> list[Hit]:
     ]
 
 
-def _ranked_here(conn, sql: str, params: dict, limited: bool) -> list | None:
+def _ranked_here(conn, sql: str, params: dict, limited: bool, clock: _Clock) -> list | None:
     """The ranked rows from one query; None when `limited` and it ran past FAST_QUERY_SECONDS.
 
     Most queries (a name, a topic) finish in a few milliseconds on one connection; only
@@ -144,26 +245,18 @@ def _ranked_here(conn, sql: str, params: dict, limited: bool) -> list | None:
     """
     if not limited:
         return conn.execute(sql, params).fetchall()
-    deadline = time.monotonic() + FAST_QUERY_SECONDS
-    fired = []
-
-    def too_long() -> bool:
-        if time.monotonic() > deadline:
-            fired.append(True)
-            return True
-        return False
-
-    conn.set_progress_handler(too_long, PROGRESS_STEPS)
+    fast = _Clock(min(time.monotonic() + FAST_QUERY_SECONDS, clock.deadline))
+    conn.set_progress_handler(fast.expired, PROGRESS_STEPS)
     try:
         return conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError:
         # Interrupted (the message varies with where it stopped, e.g. while FTS5 loads its
         # table); a real error, such as bad syntax, will be raised again by the threads.
-        if fired:
+        if fast.fired and not clock.expired():
             return None
         raise
     finally:
-        conn.set_progress_handler(None, 0)
+        conn.set_progress_handler(clock.expired, CLOCK_STEPS)
 
 
 def _db_file(conn: sqlite3.Connection) -> str | None:
@@ -183,12 +276,13 @@ def _shards(conn, lo: int, hi: int, workers: int | None) -> list[tuple[int, int]
     return [(start, min(start + step - 1, hi)) for start in range(lo, hi + 1, step)]
 
 
-def _ranked_in_parallel(conn, sql: str, params: dict, ranges) -> list[tuple[int, float]]:
+def _ranked_in_parallel(conn, sql: str, params: dict, ranges, clock: _Clock) -> list:
     path = _db_file(conn)
 
     def one(bounds: tuple[int, int]) -> list[tuple[int, float]]:
         # sqlite3 releases the GIL while a statement runs, so the shards rank concurrently.
-        shard = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        shard = sqlite3.connect(readonly_uri(path), uri=True)
+        shard.set_progress_handler(clock.expired, CLOCK_STEPS)
         try:
             return shard.execute(sql, {**params, "lo": bounds[0], "hi": bounds[1]}).fetchall()
         finally:

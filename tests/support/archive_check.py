@@ -70,6 +70,17 @@ def listings(db: Path, run_id: int) -> list[tuple[str, int, str | None]]:
         return [tuple(r) for r in rows]
 
 
+def snapshot_encoding(db: Path, url: str) -> str | None:
+    """The encoding recorded for the snapshot last stored for a page URL."""
+    with connect(db) as conn:
+        row = conn.execute(
+            "SELECT s.encoding FROM fetches f JOIN snapshots s ON s.hash = f.snapshot_hash"
+            " WHERE f.url = ? ORDER BY f.id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+    return row[0] if row else None
+
+
 def snapshot_bytes(db: Path, url: str) -> bytes | None:
     """The raw bytes last stored for a page URL (decompressed with the archive's dictionary)."""
     with connect(db) as conn:
