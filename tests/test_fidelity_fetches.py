@@ -207,3 +207,12 @@ def test_gzip_redirect_hops_and_oversized_images(tmp_path):
     assert rows(db, "SELECT status FROM fetches WHERE url = ?", [f"{SITE}/img/logo.png"]) == [
         (200,)
     ]
+
+
+def test_an_image_not_modified_is_no_failure(fidelity_archive):
+    """Regression: the refresh's image 304s reached the errback as `HTTP 304` failures."""
+    nf = MANIFEST["articles"][str(MANIFEST["not_found"][0])]["url"]
+    assert rows(fidelity_archive.db, "SELECT url, reason FROM failures ORDER BY url") == [
+        (nf, "not an article: page not found"),
+        (MANIFEST["missing_pages"][0], "HTTP 404"),
+    ]

@@ -12,6 +12,7 @@ from lxml.etree import ParserError
 from ehz_scraper.errors import BadURL
 from ehz_scraper.site import selectors as X
 from ehz_scraper.site.urls import (
+    HOME_PATHS,
     LATER_PAGE_HREF_RE,
     ArticleRef,
     canonicalize_url,
@@ -21,7 +22,6 @@ from ehz_scraper.site.urls import (
 )
 
 _SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u2009\u200b]+")
-_HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
 _NUMBER = re.compile(r"^\d+$")
 
 
@@ -95,7 +95,7 @@ def nav_links(tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = N
             link
             for link in _links(tree, xpath, page_url, mirror)
             if link.text
-            and urlsplit(link.url).path not in _HOME_PATHS
+            and urlsplit(link.url).path not in HOME_PATHS
             and parse_article_url(link.url) is None
         ]
         if links:

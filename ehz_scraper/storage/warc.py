@@ -8,8 +8,9 @@
 - record ids are UUIDs derived from the fetch, so the same archive exports the same ids;
 - every WARC header is written once (the records' headers are built here, not by warcio);
 - a body that was stored decoded (`fetches.content_encoding`) is written with the headers
-  that describe it: `Content-Encoding` and `Content-Length` as received are moved into one
-  `WARC-EHZ-Removed-Headers` field (JSON pairs) and a true `Content-Length` is written.
+  that describe it: `Content-Encoding`, `Content-Length` and `Transfer-Encoding` as received
+  are moved into one `WARC-EHZ-Removed-Headers` field (JSON `[position, name, value]` lists,
+  the position in the headers as received) and a true `Content-Length` is appended.
 
 `write_warc` returns, besides the count, the CDXJ lines of what it wrote (see `cdxj_lines`):
 the index shipped in the WACZ, where a 304 resolves to the content it confirmed.
@@ -129,7 +130,11 @@ def count_fetches(conn: sqlite3.Connection, flt: WarcFilter) -> int:
 def _fetch_rows(conn: sqlite3.Connection, flt: WarcFilter) -> Iterator[dict[str, Any]]:
     join, where, params = flt.where()
     cols = ", ".join(f"f.{c.strip()}" for c in _FETCH_COLUMNS.split(","))
-    cur = conn.execute(f"SELECT {cols} FROM fetches f{join}{where} ORDER BY f.id", params)
+    # In the order they were made (an article's pages are written with the article, after
+    # responses that arrived meanwhile: the time orders them, the id breaks ties).
+    cur = conn.execute(
+        f"SELECT {cols} FROM fetches f{join}{where} ORDER BY f.fetched_at, f.id", params
+    )
     names = [c.strip() for c in _FETCH_COLUMNS.split(",")]
     for row in cur:
         yield dict(zip(names, row, strict=True))
@@ -151,12 +156,12 @@ def http_head(row: dict[str, Any], body_length: int) -> tuple[StatusAndHeaders, 
     """The response's status line and headers as received, and the headers moved aside
     because the stored body was decoded."""
     headers = [tuple(pair) for pair in json.loads(row["headers"])]
-    removed: list[list[str]] = []
+    removed: list[list[Any]] = []
     if row["content_encoding"]:
         kept = []
-        for name, value in headers:
+        for position, (name, value) in enumerate(headers):
             if name.lower() in _ENCODING_HEADERS:
-                removed.append([name, value])
+                removed.append([position, name, value])  # where it was: import puts it back
             else:
                 kept.append((name, value))
         headers = [*kept, ("Content-Length", str(body_length))]
