@@ -51,8 +51,8 @@ _FETCH_COLUMNS = (
 
 @dataclass(frozen=True)
 class WarcFilter:
-    """Which fetches to export: by article date (of the article a page belongs to), by the
-    time of capture, or by run."""
+    """Which fetches to export: by article date (the pages of the articles dated so and the
+    images they show), by the time of capture, or by run."""
 
     since: str | None = None  # article date on or after
     until: str | None = None  # article date up to
@@ -61,15 +61,23 @@ class WarcFilter:
 
     def where(self) -> tuple[str, str, list[Any]]:
         """(join, where, params) over `fetches f`."""
-        join, clauses, params = "", [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if self.since or self.until:
-            join = " JOIN articles a ON a.article_id = f.article_id"
+            dated, dated_params = [], []
             if self.since:
-                clauses.append("a.date >= ?")
-                params.append(self.since)
+                dated.append("a.date >= ?")
+                dated_params.append(self.since)
             if self.until:
-                clauses.append("substr(a.date, 1, 10) <= ?")
-                params.append(self.until)
+                dated.append("substr(a.date, 1, 10) <= ?")
+                dated_params.append(self.until)
+            articles = "SELECT a.article_id FROM articles a WHERE " + " AND ".join(dated)
+            # The articles' pages, and the images they show.
+            clauses.append(
+                f"(f.article_id IN ({articles}) OR f.url IN"
+                f" (SELECT i.src FROM images i WHERE i.article_id IN ({articles})))"
+            )
+            params += dated_params * 2
         if self.captured_since:
             clauses.append("f.fetched_at >= ?")
             params.append(self.captured_since)
@@ -77,7 +85,7 @@ class WarcFilter:
             clauses.append("f.run_id = ?")
             params.append(self.run)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        return join, where, params
+        return "", where, params
 
 
 @dataclass
