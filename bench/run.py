@@ -35,6 +35,7 @@ class Config:
     articles: int
     repeats: int
     extract_pages: int
+    fallback_pages: int | None  # peer pages for the fallback comparison (None: all)
     extract_repeats: int
     query_articles: int
     queries: int
@@ -54,6 +55,7 @@ MODES = {
         articles=5000,
         repeats=3,
         extract_pages=500,
+        fallback_pages=None,  # all of ../shared/peer-pages
         extract_repeats=3,
         query_articles=100_000,
         queries=100,
@@ -64,6 +66,7 @@ MODES = {
         articles=400,
         repeats=2,
         extract_pages=60,
+        fallback_pages=None,
         extract_repeats=2,
         query_articles=5_000,
         queries=100,
@@ -74,6 +77,7 @@ MODES = {
         articles=120,
         repeats=1,
         extract_pages=20,
+        fallback_pages=3,
         extract_repeats=1,
         query_articles=1_000,
         queries=20,
@@ -362,6 +366,13 @@ def _why_slow(ctx: Context, s: Section, pages: int) -> None:
 
 # ---------------------------------------------------------------------------------------
 # Extraction
+
+
+def fallback_section(ctx: Context) -> Section:
+    """ehz's fallback path vs trafilatura vs newspaper4k on real pages (bench/fallback.py)."""
+    from bench.fallback import fallback_section as measure
+
+    return measure(limit=ctx.cfg.fallback_pages)
 
 
 def extraction_section(ctx: Context) -> Section:
@@ -686,7 +697,16 @@ def prepare(ctx: Context) -> int:
     return 0
 
 
-ORDER = ["Synthetic site", "Server", "Crawl", "Extraction", "Archive", "Queries", "Incremental"]
+ORDER = [
+    "Synthetic site",
+    "Server",
+    "Crawl",
+    "Extraction",
+    "Fallback extraction",
+    "Archive",
+    "Queries",
+    "Incremental",
+]
 
 
 def render(
@@ -751,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
                 step("Archive", lambda: archive_section(ctx))
                 step("Incremental", lambda: incremental_section(ctx))
             step("Extraction", lambda: extraction_section(ctx))
+        step("Fallback extraction", lambda: fallback_section(ctx))
         step("Queries", lambda: queries_section(ctx))
     finally:
         if ctx.server is not None:

@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from ehz_scraper.errors import BadURL
 from ehz_scraper.items import PageFetch
 from ehz_scraper.site.urls import canonicalize_url
+from ehz_scraper.storage.timeutil import utcnow
 
 # request.meta key the downloaded-response hook sets: the headers before any middleware
 # (HttpCompressionMiddleware deletes the Content-Encoding it decodes).
 RECEIVED_HEADERS = "ehz_received_headers"
 KIND = "ehz_kind"  # request.meta key: home, listing, article, image (robots found by path)
-
-
-def utc_now() -> str:
-    """The current time as ISO 8601 UTC with a Z, second precision."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def header_pairs(headers: Any) -> list[tuple[str, str]]:
@@ -134,7 +129,7 @@ def fetch_from_response(
         status=response.status,
         headers=list(headers),
         body=raw,
-        fetched_at=utc_now(),
+        fetched_at=utcnow(),
         fetch_url=fetch_url if fetch_url != key else None,
         kind=kind_of(request.meta, fetch_url),
         protocol=getattr(response, "protocol", None),

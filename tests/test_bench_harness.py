@@ -26,6 +26,7 @@ SECTIONS = [
     "Server",
     "Crawl",
     "Extraction",
+    "Fallback extraction",
     "Archive",
     "Queries",
     "Incremental",
@@ -51,6 +52,10 @@ def _expected_measured() -> set[str]:
     pipelines = bool(get_project_settings().getdict("ITEM_PIPELINES"))
     spiders = _spiders()
     out = {"Synthetic site", "Server", "Extraction"}
+    from bench.fallback import pages_dir
+
+    if (pages_dir() / "ground-truth.json").is_file():
+        out.add("Fallback extraction")  # the real pages beside the clone (CI has them)
     if "site" in spiders:
         out.add("Crawl")
     if "site" in spiders and have_storage and pipelines:

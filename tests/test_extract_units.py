@@ -10,7 +10,6 @@ from lxml import etree
 from ehz_scraper.errors import BadURL, NotAnArticle
 from ehz_scraper.extraction import (
     Page,
-    article_page_urls,
     extract_article,
     extract_article_result,
 )
@@ -19,8 +18,10 @@ from ehz_scraper.extraction.captions import is_credit, split_caption
 from ehz_scraper.extraction.dates import date_from_url, find_date, parse_date
 from ehz_scraper.extraction.decode import decode_html, header_charset, meta_charset
 from ehz_scraper.extraction.metadata import parse_info_text, section_of, strip_site_suffix
+from ehz_scraper.extraction.record import Extraction, Image, Record, Section
 from ehz_scraper.extraction.text import normalize_space
 from ehz_scraper.site.urls import canonicalize_url
+from tests.support.captures import capture
 
 URL = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 
@@ -467,12 +468,12 @@ UNKNOWN = """<html><head><meta charset="utf-8"><title>West Lake lights up | eHan
 <aside><ul><li><a href="x">Another story</a></li></ul></aside></body></html>"""
 
 
-def test_unknown_template_is_read_by_the_fallbacks() -> None:
+def test_unknown_template_is_read_by_trafilatura_and_htmldate() -> None:
     record = extract_article([Page(URL, UNKNOWN.encode())])
     assert (record["title"], record["date"], record["date_text"]) == (
         "West Lake lights up",
         "2024-09-15T04:00:00+08:00",
-        "Sept 14, 2024",
+        None,  # htmldate gives the moment, not where it was printed
     )
     assert record["sections"] == [
         {
@@ -486,11 +487,11 @@ def test_unknown_template_is_read_by_the_fallbacks() -> None:
     assert record["extraction"] == {
         "method": "fallback",
         "warnings": [
-            "title from h1",
+            "title from trafilatura",
             "no info line",
-            "date from page text",
+            "date from htmldate",
             "no breadcrumb",
-            "body from fallback",
+            "body from trafilatura",
         ],
     }
 
@@ -520,18 +521,6 @@ def test_fast_src_resolution_equals_canonicalize_url(src: str) -> None:
     except BadURL:
         slow = None
     assert resolve_src(src, PAGE_URL) == slow
-
-
-def test_article_page_urls_for_spiders() -> None:
-    body = PAGE.format(body="<p>x</p>").replace("</body>", PAGER_DIV + "</body>").encode()
-    assert article_page_urls(Page(URL, body)) == [
-        URL,
-        URL.replace(".htm", "_2.htm"),
-        URL.replace(".htm", "_3.htm"),
-    ]
-    assert article_page_urls(Page(None, PAGE.format(body="<p>x</p>").encode()), url=URL) == [URL]
-    with pytest.raises(BadURL):
-        article_page_urls(Page(None, b"<p>x</p>"))
 
 
 def test_info_date_without_label_is_flagged() -> None:
@@ -608,3 +597,14 @@ def test_info_line_in_spans_with_nbsp() -> None:
         "chinadaily.com.cn",
         "Updated: 2021-05-12 10:31",
     )
+
+
+def test_record_never_drifts_from_its_typed_description():
+    """Every record has exactly the keys of extraction.record.Record and its parts, in order."""
+    item = capture("01_three_page_towns")
+    record = extract_article([Page(p.url, p.body, p.headers) for p in item.pages], url=item.url)
+    assert list(record) == list(Record.__annotations__)
+    assert len(record["sections"]) == 4
+    assert {tuple(s) for s in record["sections"]} == {tuple(Section.__annotations__)}
+    assert {tuple(i) for i in record["images"]} == {tuple(Image.__annotations__)}
+    assert list(record["extraction"]) == list(Extraction.__annotations__)

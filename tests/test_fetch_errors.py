@@ -16,11 +16,9 @@ from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from ehz_scraper.errors import NotAnArticle
 from ehz_scraper.spiders.fetch_errors import (
     describe_failure,
     http_status_reason,
-    not_an_article_reason,
 )
 
 URL = "http://127.0.0.1:8765/2025-04/09/c_293116.htm"
@@ -107,8 +105,3 @@ def test_reasons(
 def test_http_status_reason_for_a_handled_status() -> None:
     assert http_status_reason(500, req(3)) == "HTTP 500 after 3 retries"
     assert http_status_reason(404) == "HTTP 404"
-
-
-def test_not_an_article_reason() -> None:
-    assert not_an_article_reason(NotAnArticle("page not found")) == "not an article: page not found"
-    assert not_an_article_reason("not an article: no title") == "not an article: no title"

@@ -19,14 +19,17 @@ SPIDER = ROOT / "tests" / "fixtures" / "spiders" / "capture_spider.py"
 SCRAPY = [sys.executable, "-m", "scrapy"]
 
 
-def crawl(db: Path, *args: str, **popen) -> subprocess.Popen:
+def crawl(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    # The repository first on the path: pywb (a test extra) installs a `tests` package of its
+    # own, which would shadow this one in the spider's `from tests.support import ...`.
+    env = {**(env or os.environ), "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [*SCRAPY, "runspider", str(SPIDER), "-s", f"EHZ_DB={db}", "-s", "LOG_LEVEL=INFO", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        **popen,
+        env=env,
     )
 
 

@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from ehz_scraper.errors import ArchiveError
+from ehz_scraper.extraction.decode import decode_html
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.schema import SCHEMA_VERSION, open_archive
 from ehz_scraper.storage.snapshots import SnapshotCodec
@@ -271,3 +272,22 @@ def test_dictionary_is_trained_stored_and_every_blob_stays_readable(tmp_path):
     codec = SnapshotCodec(conn)
     for body in bodies:
         assert codec.read(hashlib.sha256(body).hexdigest()) == body
+
+
+@pytest.mark.parametrize(
+    ("case", "encoding"),
+    [
+        ("17_gbk_charset_in_header_only", "gb18030"),
+        ("18_gb2312_meta_charset_only", "gb18030"),
+        ("19_utf8_no_charset_declared", "utf-8"),
+    ],
+)
+def test_snapshot_encoding_never_disagrees_with_the_extractor(tmp_path, case, encoding):
+    """The archive records the encoding the extractor read the page in (one charset rule)."""
+    db = tmp_path / "a.db"
+    item = capture(case)
+    build_archive(db, item)
+    page = item.pages[0]
+    content_type = dict((k.lower(), v) for k, v in page.headers).get("content-type")
+    assert decode_html(page.body, content_type).encoding == encoding
+    assert rows(db, "SELECT encoding FROM snapshots") == [(encoding,)]

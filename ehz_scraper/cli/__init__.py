@@ -21,4 +21,5 @@ from ehz_scraper.cli import (  # noqa: E402
     extract,  # noqa: F401
     maintain,  # noqa: F401
     research,  # noqa: F401
+    serve,  # noqa: F401
 )

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from ehz_scraper.extraction.article import (
     ArticleExtraction,
-    article_page_urls,
     extract_article,
     extract_article_result,
 )
 from ehz_scraper.extraction.page import Page
+from ehz_scraper.extraction.record import Record
 
 __all__ = [
     "ArticleExtraction",
     "Page",
-    "article_page_urls",
+    "Record",
     "extract_article",
     "extract_article_result",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -11,10 +11,10 @@ from ehz_scraper.errors import BadURL, NotAnArticle
 from ehz_scraper.extraction.body import BodyPart, extract_body, find_body, parse_pager
 from ehz_scraper.extraction.dates import date_from_url
 from ehz_scraper.extraction.decode import decode_html
+from ehz_scraper.extraction.fallback import Reading, fallback_body, page_date, read_page
 from ehz_scraper.extraction.metadata import (
     breadcrumb,
     canonical_link,
-    fallback_title,
     info_line,
     looks_not_found,
     meta_date,
@@ -25,8 +25,15 @@ from ehz_scraper.extraction.metadata import (
     template_title,
 )
 from ehz_scraper.extraction.page import Page
+from ehz_scraper.extraction.record import Image, Record, Section
 from ehz_scraper.site import selectors as xpaths
-from ehz_scraper.site.urls import SITE_ORIGIN, article_page_url, canonicalize_url, parse_article_url
+from ehz_scraper.site.urls import (
+    SITE_ORIGIN,
+    article_page_url,
+    canonicalize_url,
+    parse_article_url,
+)
+from ehz_scraper.site.urls import page1_url as canonical_page1
 
 # One parser for every page: comments and processing instructions never reach the walk.
 _PARSER = etree.HTMLParser(
@@ -38,7 +45,7 @@ _PARSER = etree.HTMLParser(
 class ArticleExtraction:
     """An article's record, and the 1-based numbers of its pages that were not article pages."""
 
-    record: dict
+    record: Record
     bad_pages: list[int]
 
 
@@ -46,6 +53,14 @@ class ArticleExtraction:
 class _Parsed:
     tree: etree._Element
     warnings: list[str]
+    data: bytes  # the page as UTF-8, for the fallback's libraries
+    _reading: Reading | None = field(default=None, repr=False)
+
+    def reading(self) -> Reading:
+        """trafilatura's reading of the page, made once (only pages off the template need it)."""
+        if self._reading is None:
+            self._reading = read_page(self.data, with_title=True)
+        return self._reading
 
 
 def parse_page(page: Page) -> _Parsed:
@@ -57,41 +72,31 @@ def parse_page(page: Page) -> _Parsed:
         root = None
     if root is None or (root.find("body") is None and not len(root)):
         raise NotAnArticle("empty body")
-    return _Parsed(root, decoded.warnings)
+    return _Parsed(root, decoded.warnings, decoded.data)
 
 
-def _canonical_page1(url: str | None, base: str | None = None) -> str | None:
-    """The canonical page-1 URL of an article URL, None when `url` is not one."""
-    if not url:
-        return None
-    try:
-        canonical = canonicalize_url(url, base)
-    except BadURL:
-        return None
-    ref = parse_article_url(canonical)
-    return ref.page1_url if ref is not None else None
-
-
-def _title(tree: etree._Element, blocks: dict, meta: dict[str, str]) -> tuple[str, str | None]:
+def _title(parsed: _Parsed, blocks: dict) -> tuple[str, str | None]:
     """(title, fallback used or None); NotAnArticle when the page is not an article."""
+    tree = parsed.tree
     has_body = bool(xpaths.CONTENT(tree))
     if not has_body and looks_not_found(tree):
         raise NotAnArticle("page not found")
     title = template_title(blocks)
     if title is not None:
         return title, None
-    title, how = fallback_title(tree, meta)
+    title, how = parsed.reading().title, "trafilatura"
     if title is None:
         # Without a title, error wording anywhere on the page says what the page is.
         raise NotAnArticle("page not found" if looks_not_found(tree, anywhere=True) else "no title")
     return title, how
 
 
-def _body(tree: etree._Element, page_url: str | None, page: int) -> tuple[BodyPart, str | None]:
-    container, how = find_body(tree)
-    if container is None:
-        return BodyPart(), None
-    return extract_body(container, base_url=page_url, page=page, strict=how is not None), how
+def _body(parsed: _Parsed, page_url: str | None, page: int) -> tuple[BodyPart, bool]:
+    """The page's body and whether it came from the fallback (no `#Content`)."""
+    container = find_body(parsed.tree)
+    if container is not None:
+        return extract_body(container, base_url=page_url, page=page), False
+    return fallback_body(parsed.reading(), parsed.tree, base_url=page_url, page=page), True
 
 
 def _page_url(page: Page, page1_url: str | None, k: int) -> str | None:
@@ -118,29 +123,35 @@ def extract_article_result(
     """
     if not pages:
         raise NotAnArticle("no pages")
-    given_url = _canonical_page1(url)
+    given_url = canonical_page1(url)
     if url is not None and given_url is None:
         raise BadURL(f"not an article URL of the site: {url}")
     first = parse_page(pages[0])
     tree = first.tree
     meta = meta_tags(tree)
     blocks = template_blocks(tree)
-    title, title_how = _title(tree, blocks, meta)
+    title, title_how = _title(first, blocks)
 
-    page1_url = given_url or _canonical_page1(pages[0].url)
+    page1_url = given_url or canonical_page1(pages[0].url)
     if page1_url is None:
         href, _ = canonical_link(tree, meta)
-        page1_url = _canonical_page1(href, SITE_ORIGIN + "/") or _canonical_page1(url_hint)
+        page1_url = canonical_page1(href, SITE_ORIGIN + "/") or canonical_page1(url_hint)
     ref = parse_article_url(page1_url) if page1_url else None
     article_id = ref.article_id if ref is not None else article_id_hint
 
-    # Date: on template pages the info line wins; on others meta tags, then printed text.
+    # Date: the info line wins; off the template htmldate, on it meta tags, then printed text.
     info = info_line(blocks)
     date = date_text = date_how = None
+    off_template = title_how is not None or find_body(tree) is None
     if info is not None and info.date:
         date, date_text = info.date, info.date_text
         if not info.labelled:
             date_how = "page text"  # a date somewhere in the info line, without "Updated:"
+    elif off_template:
+        date, date_how = page_date(first.data), "htmldate"
+        if date is None:
+            date = date_from_url(page1_url)
+            date_how = "URL" if date else None
     else:
         date, _ = meta_date(meta)
         date_how = "meta tag"
@@ -154,8 +165,8 @@ def extract_article_result(
     trail = breadcrumb(blocks)
 
     # Body, page by page; a section runs on across a page break.
-    sections: list[dict] = []
-    images: list[dict] = []
+    sections: list[Section] = []
+    images: list[Image] = []
     page_urls: list[str | None] = []
     bad_pages: list[int] = []
     bad_reasons: list[str] = []
@@ -166,19 +177,18 @@ def extract_article_result(
         page_urls.append(page_url)
         prefix = "" if k == 1 else f"page {k}: "
         if k == 1:
-            page_tree = tree
+            parsed = first
         else:
             try:
                 parsed = parse_page(page)
-                _title(parsed.tree, template_blocks(parsed.tree), meta_tags(parsed.tree))
+                _title(parsed, template_blocks(parsed.tree))
             except NotAnArticle as exc:
                 bad_pages.append(k)
                 bad_reasons.append(f"page {k} not an article: {exc}")
                 continue
-            page_tree = parsed.tree
             other_warnings.extend(prefix + w for w in parsed.warnings)
-        part, body_how = _body(page_tree, page_url, k)
-        body_fallback = body_fallback or body_how is not None
+        part, from_fallback = _body(parsed, page_url, k)
+        body_fallback = body_fallback or from_fallback
         other_warnings.extend(prefix + w for w in part.warnings)
         part_sections = part.sections
         if part_sections and part_sections[0]["heading"] is None and sections:
@@ -204,7 +214,7 @@ def extract_article_result(
     if not trail:
         warnings.append("no breadcrumb")
     if body_fallback:
-        warnings.append("body from fallback")
+        warnings.append("body from trafilatura")
     if not sections:
         warnings.append("no body text")
     warnings.extend(other_warnings)
@@ -215,7 +225,7 @@ def extract_article_result(
         for section in sections
         for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
     )
-    record = {
+    record: Record = {
         "article_id": article_id,
         "url": page1_url,
         "page_urls": page_urls,
@@ -241,23 +251,8 @@ def extract_article(
     url: str | None = None,
     url_hint: str | None = None,
     article_id_hint: int | None = None,
-) -> dict:
+) -> Record:
     """The record of the article whose pages (in order) are `pages`; see extract_article_result."""
     return extract_article_result(
         pages, url=url, url_hint=url_hint, article_id_hint=article_id_hint
     ).record
-
-
-def article_page_urls(page: Page, *, url: str | None = None) -> list[str]:
-    """Canonical URLs of all pages of the article whose page 1 is `page`, as its pager announces.
-
-    For spiders: one URL (page 1's) when there is no pager. `url` (else `page.url`) must be an
-    article URL of the site (BadURL otherwise); NotAnArticle for an empty or non-HTML body.
-    """
-    page1_url = _canonical_page1(url or page.url)
-    if page1_url is None:
-        raise BadURL(f"not an article URL of the site: {url or page.url}")
-    ref = parse_article_url(page1_url)
-    pager = parse_pager(parse_page(page).tree, ref.article_id if ref else None)
-    count = pager.count if pager is not None and pager.count else 1
-    return [article_page_url(page1_url, k) for k in range(1, count + 1)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -20,8 +19,6 @@ BLOCK_TAGS = frozenset(
      "dd", "center", "header", "footer", "aside", "nav", "main", "pre", "address", "hr",
      "tr", "td", "th", "tbody", "thead", "tfoot", "caption", "details", "summary"}
 )  # fmt: skip
-# Where article text lives (tests/fixtures/pages/README.md); headings and tables are apart.
-TEXT_CONTAINERS = frozenset({"p", "blockquote", "pre", "figure", "td", "th"})
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BOLD_TAGS = frozenset({"b", "strong"})
 
@@ -30,7 +27,9 @@ LINE, IMAGE, HEADING, FIGCAPTION, ROW = "line", "image", "heading", "figcaption"
 
 
 @dataclass(slots=True)
-class _Token:
+class Token:
+    """One item of the flat stream a body walk produces (a line, image, heading, caption, row)."""
+
     kind: str
     text: str = ""
     block: int = 0  # which block element the token came from
@@ -112,15 +111,11 @@ def _is_bold(el: etree._Element, inherited: bool) -> bool:
     return bool(style and xpaths.STYLE_BOLD.search(style))
 
 
-class _Walker:
+class Walker:
     """Turns a body element into a flat stream of lines, images and headings, in document order."""
 
-    def __init__(self, *, strict: bool = False) -> None:
-        # strict: text counts only inside paragraph-like elements (for a fallback block, where
-        # bare text in <div>s is bylines, dates and widgets rather than the article).
-        self.strict = strict
-        self.text_depth = 0
-        self.tokens: list[_Token] = []
+    def __init__(self) -> None:
+        self.tokens: list[Token] = []
         self.runs: list[tuple[str, bool]] = []
         self.block = 0
         self.block_centered = False
@@ -128,7 +123,7 @@ class _Walker:
 
     # Lines and blocks
     def add(self, text: str | None, bold: bool) -> None:
-        if text and (self.text_depth or not self.strict):
+        if text:
             self.runs.append((text, bold))
 
     def end_line(self, *, by_br: bool = False) -> None:
@@ -137,7 +132,7 @@ class _Walker:
             if text:
                 bold = all(b for t, b in self.runs if not t.isspace())
                 self.tokens.append(
-                    _Token(LINE, text, self.block, self.block_centered, bold, self.after_br)
+                    Token(LINE, text, self.block, self.block_centered, bold, self.after_br)
                 )
             self.runs = []
         if by_br:
@@ -153,8 +148,6 @@ class _Walker:
     def walk_block(self, el: etree._Element, centered: bool, bold: bool) -> None:
         """Walk a block element's content as one block (new blocks for nested block children)."""
         self.start_block(centered)
-        holds_text = el.tag in TEXT_CONTAINERS
-        self.text_depth += holds_text
         self.add(el.text, bold)
         for child in el:
             self.walk(child, centered, bold)
@@ -162,7 +155,6 @@ class _Walker:
                 if self.block_centered != centered:
                     self.start_block(centered)  # text after a nested block: back in our block
                 self.add(child.tail, bold)
-        self.text_depth -= holds_text
         self.start_block(centered)
 
     def walk(self, el: etree._Element, centered: bool, bold: bool) -> None:
@@ -182,7 +174,7 @@ class _Walker:
             if tag != "h1":  # an <h1> in the body repeats the title
                 text = element_text(el)
                 if text:
-                    self.tokens.append(_Token(HEADING, text, self.block))
+                    self.tokens.append(Token(HEADING, text, self.block))
             for img in el.iter("img"):
                 self.tokens.append(_image_token(img, self.block, False))
             self.start_block(centered)
@@ -194,7 +186,7 @@ class _Walker:
             self.start_block(centered)
             text = element_text(el)
             if text:
-                self.tokens.append(_Token(FIGCAPTION, text, self.block))
+                self.tokens.append(Token(FIGCAPTION, text, self.block))
             self.start_block(centered)
             return
         own_centered = _align(el, centered)
@@ -228,13 +220,13 @@ class _Walker:
             texts = [element_text(cell) for cell in cells]
             line = " | ".join(t for t in texts if t)
             if line:
-                self.tokens.append(_Token(ROW, line, self.block))
+                self.tokens.append(Token(ROW, line, self.block))
             self.start_block(centered)
 
 
-def _image_token(img: etree._Element, block: int, centered: bool) -> _Token:
+def _image_token(img: etree._Element, block: int, centered: bool) -> Token:
     alt = normalize_space(img.get("alt")) or None
-    return _Token(IMAGE, block=block, centered=centered, src=_image_src(img), alt=alt)
+    return Token(IMAGE, block=block, centered=centered, src=_image_src(img), alt=alt)
 
 
 def _nearest_table(el: etree._Element) -> etree._Element | None:
@@ -277,24 +269,19 @@ def resolve_src(src: str, base: str | None) -> str | None:
         return None
 
 
-def extract_body(
-    container: etree._Element, *, base_url: str | None, page: int, strict: bool = False
-) -> BodyPart:
-    """Sections and images of one page's body element (the tree is only read, never changed).
-
-    `strict` reads text only inside paragraphs, headings, tables and figures (fallback blocks).
-    """
-    walker = _Walker(strict=strict)
+def extract_body(container: etree._Element, *, base_url: str | None, page: int) -> BodyPart:
+    """Sections and images of one page's body element (the tree is only read, never changed)."""
+    walker = Walker()
     walker.walk_block(container, _align(container, False), False)
     walker.end_line()
-    return _assemble(walker.tokens, base_url=base_url, page=page)
+    return assemble(walker.tokens, base_url=base_url, page=page)
 
 
-def _assemble(tokens: list[_Token], *, base_url: str | None, page: int) -> BodyPart:
+def assemble(tokens: list[Token], *, base_url: str | None, page: int) -> BodyPart:
     part = BodyPart()
     current: dict = {"heading": None, "paragraphs": []}
     sections = [current]
-    pending: tuple[dict, _Token] | None = None  # last image, while its caption may follow
+    pending: tuple[dict, Token] | None = None  # last image, while its caption may follow
 
     for tok in tokens:
         if tok.kind == IMAGE:
@@ -310,7 +297,7 @@ def _assemble(tokens: list[_Token], *, base_url: str | None, page: int) -> BodyP
             continue  # a caption without its image is still not body text
         if xpaths.EDITOR_TRAILER.match(tok.text):
             continue
-        if waiting is not None and tok.kind == LINE and _is_caption(tok, waiting[1]):
+        if waiting is not None and tok.kind == LINE and is_caption(tok, waiting[1]):
             _set_caption(waiting[0], tok.text)
             continue
         if tok.kind == HEADING or (tok.kind == LINE and tok.bold):
@@ -325,7 +312,7 @@ def _assemble(tokens: list[_Token], *, base_url: str | None, page: int) -> BodyP
     return part
 
 
-def _is_caption(line: _Token, image: _Token) -> bool:
+def is_caption(line: Token, image: Token) -> bool:
     """site-model.md "Captions": which line after an image is that image's caption."""
     if has_credit(line.text):
         return True
@@ -338,7 +325,7 @@ def _set_caption(image: dict, text: str) -> None:
     image["caption"], image["credit"] = split_caption(text)
 
 
-def _image_record(tok: _Token, base_url: str | None, page: int, warnings: list[str]) -> dict | None:
+def _image_record(tok: Token, base_url: str | None, page: int, warnings: list[str]) -> dict | None:
     if tok.src is None:
         return None
     if base_url is None and not tok.src.lower().startswith(("http:", "https:", "//")):
@@ -356,36 +343,10 @@ def _image_record(tok: _Token, base_url: str | None, page: int, warnings: list[s
     return {"src": src, "alt": tok.alt, "caption": None, "credit": None, "page": page}
 
 
-def densest_block(tree: etree._Element) -> etree._Element | None:
-    """The element holding the most paragraph text (direct <p> children; half for grandchildren)."""
-    scores: dict[etree._Element, float] = {}
-    for p in xpaths.PARAGRAPHS(tree):
-        length = len(element_text(p))
-        if not length:
-            continue
-        parent = p.getparent()
-        if parent is None:
-            continue
-        scores[parent] = scores.get(parent, 0) + length
-        grand = parent.getparent()
-        if grand is not None and grand.tag != "html":
-            scores[grand] = scores.get(grand, 0) + length / 2
-    if not scores:
-        return None
-    return max(scores, key=scores.__getitem__)
-
-
-def find_body(tree: etree._Element) -> tuple[etree._Element | None, str | None]:
-    """The body element and, when it came from a fallback, the fallback's name."""
+def find_body(tree: etree._Element) -> etree._Element | None:
+    """The template's body element (`#Content`), None when the page has none."""
     found = xpaths.CONTENT(tree)
-    if found:
-        return found[0], None
-    for name, selector in xpaths.BODY_FALLBACKS:
-        found = selector(tree)
-        if found:
-            return found[0], name
-    block = densest_block(tree)
-    return (block, "densest paragraphs") if block is not None else (None, None)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -396,9 +357,7 @@ class Pager:
     hrefs: dict[int, str]  # page number -> href as written
 
 
-def parse_pager(
-    tree: etree._Element, article_id: int | None, resolve: Callable[[str], str] | None = None
-) -> Pager | None:
+def parse_pager(tree: etree._Element, article_id: int | None) -> Pager | None:
     """The article pager (`#div_currpage`): page count and links of the same article id."""
     found = xpaths.PAGER(tree)
     if not found:
@@ -419,7 +378,7 @@ def parse_pager(
     for ident, number, href in links:
         if ident == article_id:
             numbers.append(number)
-            hrefs.setdefault(number, resolve(href) if resolve else href)
+            hrefs.setdefault(number, href)
     for node in el.iter("span", "a", "b", "strong", "font"):
         text = (node.text or "").strip()
         if text.isdigit() and (node.tag != "a" or not node.get("href")):

@@ -112,6 +112,57 @@ def _detect(body: bytes) -> str | None:
     return _codec(best.encoding) if best is not None else None
 
 
+def decode_text(body: bytes, content_type: str | None = None) -> tuple[str, str, list[str], bool]:
+    """(text, encoding, warnings, had a BOM): the one charset rule of ehz.
+
+    BOM, then the HTTP and <meta> declarations (valid UTF-8 outranks them), then detection.
+    The extractor reads pages with it and the archive records the encoding it chose.
+    """
+    warnings: list[str] = []
+    for mark, name in _BOMS:
+        if body.startswith(mark):
+            # A byte order mark outranks any declaration (as in browsers).
+            return body[len(mark) :].decode(name, "replace"), name, warnings, True
+    text: str | None = None
+    encoding = ""
+    declared = [_codec(header_charset(content_type)), _codec(meta_charset(body))]
+    if not body.isascii():
+        # Valid UTF-8 with non-ASCII bytes is practically never legacy-encoded text, while a
+        # wrong declaration is common (servers default to ISO-8859-1): prefer the bytes.
+        try:
+            text, encoding = body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        else:
+            wrong = [c for c in declared if c and c not in ("utf-8", "cp1252")]
+            if wrong:
+                warnings.append(f"declared charset {wrong[0]} ignored: the bytes are UTF-8")
+    # A UTF-16/32 label without a BOM is a copy-paste of a meta tag, never the real encoding.
+    usable = (c for c in declared if c and not c.startswith(("utf-16", "utf-32")))
+    for name in dict.fromkeys(usable) if text is None else ():
+        try:
+            text, encoding = body.decode(name), name
+            break
+        except UnicodeDecodeError:
+            continue  # a declaration the bytes contradict: try the next clue
+    if text is not None:
+        return text, encoding, warnings, False
+    if body.isascii():
+        return body.decode("ascii"), "ascii", warnings, False
+    reading = _mostly_utf8(body)
+    if reading is not None:
+        text, bad = reading
+        if bad:
+            warnings.append("invalid UTF-8 bytes replaced")
+        return text, "utf-8", warnings, False
+    detected = _detect(body)
+    if detected is not None:
+        warnings.append(f"charset guessed: {detected}")
+        return body.decode(detected, "replace"), detected, warnings, False
+    warnings.append("charset unknown: invalid UTF-8 replaced")
+    return body.decode("utf-8", "replace"), "utf-8", warnings, False
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
     """The text of an HTML page; raises NotAnArticle for an empty or non-HTML body."""
     if not body or body.isspace():
@@ -120,55 +171,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> Decoded:
         raise NotAnArticle("not HTML")
     if body[:64].lstrip().startswith(_MAGIC):
         raise NotAnArticle("not HTML")
-    warnings: list[str] = []
-    text: str | None = None
-    encoding = ""
-    bom = False
-    for mark, name in _BOMS:
-        if body.startswith(mark):
-            bom = True
-            # A byte order mark outranks any declaration (as in browsers).
-            text, encoding = body[len(mark) :].decode(name, "replace"), name
-            break
-    if text is None:
-        declared = [_codec(header_charset(content_type)), _codec(meta_charset(body))]
-        if not body.isascii():
-            # Valid UTF-8 with non-ASCII bytes is practically never legacy-encoded text, while a
-            # wrong declaration is common (servers default to ISO-8859-1): prefer the bytes.
-            try:
-                text, encoding = body.decode("utf-8"), "utf-8"
-            except UnicodeDecodeError:
-                pass
-            else:
-                wrong = [c for c in declared if c and c not in ("utf-8", "cp1252")]
-                if wrong:
-                    warnings.append(f"declared charset {wrong[0]} ignored: the bytes are UTF-8")
-        # A UTF-16/32 label without a BOM is a copy-paste of a meta tag, never the real encoding.
-        usable = (c for c in declared if c and not c.startswith(("utf-16", "utf-32")))
-        for name in dict.fromkeys(usable) if text is None else ():
-            try:
-                text, encoding = body.decode(name), name
-                break
-            except UnicodeDecodeError:
-                continue  # a declaration the bytes contradict: try the next clue
-    if text is None:
-        if body.isascii():
-            text, encoding = body.decode("ascii"), "ascii"
-        else:
-            reading = _mostly_utf8(body)
-            if reading is not None:
-                text, bad = reading
-                encoding = "utf-8"
-                if bad:
-                    warnings.append("invalid UTF-8 bytes replaced")
-            else:
-                detected = _detect(body)
-                if detected is not None:
-                    text, encoding = body.decode(detected, "replace"), detected
-                    warnings.append(f"charset guessed: {detected}")
-                else:
-                    text, encoding = body.decode("utf-8", "replace"), "utf-8"
-                    warnings.append("charset unknown: invalid UTF-8 replaced")
+    text, encoding, warnings, bom = decode_text(body, content_type)
     # The parser reads UTF-8: the body as it is when it already was (no copy), else re-encoded.
     exact = not bom and not warnings and (encoding == "utf-8" or body.isascii())
     data = body if exact else text.encode("utf-8")

@@ -61,25 +61,6 @@ def template_title(blocks: dict[str, list[etree._Element]]) -> str | None:
     return None
 
 
-def fallback_title(tree: etree._Element, meta: dict[str, str]) -> tuple[str | None, str | None]:
-    """(title, where it came from) by the generic strategies, best first."""
-    # 1. og:title, as publishers set it for sharing (it may carry the site suffix too).
-    title = usable_title(strip_site_suffix(meta.get("og:title", "")))
-    if title:
-        return title, "og:title"
-    # 2. the first <h1> that is not the site's logo.
-    for h1 in xpaths.H1(tree):
-        title = usable_title(element_text(h1))
-        if title:
-            return title, "h1"
-    # 3. <title> minus the site suffix.
-    for el in xpaths.TITLE_TAG(tree):
-        title = usable_title(strip_site_suffix(normalize_space(el.xpath("string()"))))
-        if title:
-            return title, "<title>"
-    return None, None
-
-
 @dataclass(frozen=True)
 class InfoLine:
     """What the info line under the title says."""

@@ -17,11 +17,18 @@ class Page:
 
     def header(self, name: str) -> str | None:
         """The first value of header `name` (case-insensitive), or None."""
-        if not self.headers:
-            return None
-        pairs = self.headers.items() if isinstance(self.headers, Mapping) else self.headers
-        wanted = name.lower()
-        for key, value in pairs:
-            if key.lower() == wanted:
-                return value
+        return header_value(self.headers, name)
+
+
+def header_value(
+    headers: Mapping[str, str] | Sequence[tuple[str, str]] | None, name: str
+) -> str | None:
+    """The first value of header `name` (case-insensitive) in a mapping or a list of pairs."""
+    if not headers:
         return None
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    wanted = name.lower()
+    for key, value in pairs:
+        if key.lower() == wanted:
+            return value
+    return None

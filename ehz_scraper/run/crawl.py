@@ -13,6 +13,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from ehz_scraper.errors import ArchiveLocked, BadArgument, EhzError
+from ehz_scraper.extraction.text import normalize_space
 from ehz_scraper.run.exitcodes import ExitStatus
 from ehz_scraper.run.report import RunReport
 
@@ -37,7 +38,7 @@ def crawl_argv(
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    return normalize_space(str(exc)) or type(exc).__name__
 
 
 class Command(ScrapyCrawl):

@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 
 from ehz_scraper.errors import ArchiveError, ArchiveLocked
 from ehz_scraper.settings import EHZ_LOCK_STALE_AFTER
+from ehz_scraper.storage.timeutil import format_ts
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class LockInfo:
         return cls(
             pid=os.getpid(),
             host=socket.gethostname(),
-            started=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            started=format_ts(datetime.fromtimestamp(now, UTC)),
             started_ts=now,
             proc_start=_process_start(os.getpid()),
             command=command,

@@ -19,8 +19,6 @@ class RunCounts:
     spider: str
     run_id: int | None = None
     started: str | None = None
-    finished: str | None = None
-    stored_status: str | None = None  # what the store pipeline wrote in `runs.status`
     listing_pages: int = 0
     links_listed: int = 0
     new: int = 0
@@ -137,8 +135,7 @@ def read_run_counts(db_path: str | Path, spider: str, since: str | None = None) 
         return counts
     row = figures["row"]
     counts.run_id = row["id"]
-    counts.started, counts.finished = row["started"], row["finished"]
-    counts.stored_status = row["status"]
+    counts.started = row["started"]
     for attr, column in (
         ("listing_pages", "listing_pages"),
         ("new", "articles_new"),

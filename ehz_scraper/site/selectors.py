@@ -37,17 +37,6 @@ META = _X("/html/head/meta[@content] | /html/body/meta[@content]")
 LINK_CANONICAL = _X(
     "/html/head/link[@href][contains(translate(@rel, 'CANONICAL', 'canonical'), 'canonical')]"
 )
-TITLE_TAG = _X("/html/head/title | /html/body/title")
-# An <h1> in the body repeats the title; the title fallback wants the one outside it.
-H1 = _X("/html/body/descendant::h1[not(ancestor::*[@id='Content'])]")
-BODY_FALLBACKS = (
-    ("articleBody", _X("/descendant::*[@itemprop='articleBody']")),
-    ("TRS_Editor", _X(f"/descendant::div[{_cls('TRS_Editor')}]")),
-)
-# Paragraphs, for the densest-block fallback: not those in page chrome.
-PARAGRAPHS = _X(
-    "/html/body/descendant::p[not(ancestor::header or ancestor::footer or ancestor::nav)]"
-)
 # Candidates for a printed date on an unknown template.
 # (A union of named steps, each guarded by [@class or @id]: libxml2 tests the name and the
 # attribute's presence before the string tests, so this is many times faster than one

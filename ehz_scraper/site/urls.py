@@ -152,9 +152,23 @@ def _ref(match: re.Match[str], url: str, parts) -> ArticleRef:
     article_id = int(match["id"])
     page = int(match["page"]) if match["page"] else 1
     date = f"{match['year']}-{match['month']}-{match['day']}" if match["year"] else None
-    folder = parts.path[: match.start("id") - 2] if parts.path else ""
-    page1 = urlunsplit((parts.scheme, parts.netloc, f"{folder}c_{article_id}.htm", "", ""))
+    if page == 1:  # itself, as the site spells it (a .html suffix stays)
+        page1 = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    else:
+        folder = parts.path[: match.start("id") - 2]
+        page1 = urlunsplit((parts.scheme, parts.netloc, f"{folder}c_{article_id}.htm", "", ""))
     return ArticleRef(article_id=article_id, page=page, date=date, url=url, page1_url=page1)
+
+
+def page1_url(url: str | None, base: str | None = None) -> str | None:
+    """The canonical page-1 URL of the article any of whose pages `url` is, else None."""
+    if not url:
+        return None
+    try:
+        ref = parse_article_url(canonicalize_url(url, base))
+    except BadURL:
+        return None
+    return ref.page1_url if ref is not None else None
 
 
 def article_url_from_filename(path: str) -> str | None:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ehz_scraper.errors import BadArgument, BadURL
+from ehz_scraper.extraction.text import normalize_space
 from ehz_scraper.site.urls import SITE_HOSTS, SITE_ORIGIN, canonicalize_url, parse_article_url
 
 
@@ -87,7 +88,7 @@ class SectionArgs(WalkArgs):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = " ".join(value.split())
+        value = normalize_space(value)
         if not value:
             raise ValueError("must be a section name such as Business")
         return value

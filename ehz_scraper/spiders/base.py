@@ -31,14 +31,12 @@ from ehz_scraper.spiders import navigation as nav
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.spiders.fetch_errors import describe_failure, http_status_reason
 from ehz_scraper.storage.reader import ArchiveReader
+from ehz_scraper.storage.timeutil import utcnow
 
 # Statuses an article page request hands to its callback instead of the HttpError errback,
 # so a failed page becomes a FailedFetch with its status. Redirects (301/302/303/307/308)
 # stay out of the list: RedirectMiddleware must still follow them.
 _ARTICLE_STATUSES = [304, *range(400, 600)]
-
-
-utc_now = wire.utc_now
 
 
 @dataclass
@@ -214,7 +212,7 @@ class EhzSpider(scrapy.Spider):
             page=walk.pages,
             article_urls=urls,
             new_count=len(new),
-            fetched_at=utc_now(),
+            fetched_at=utcnow(),
             last=stop is not None,
             stop_reason=stop,
         )
@@ -236,7 +234,7 @@ class EhzSpider(scrapy.Spider):
             page=walk.pages,
             article_urls=[],
             new_count=0,
-            fetched_at=utc_now(),
+            fetched_at=utcnow(),
             last=True,
             stop_reason=f"fetch failed: {reason}",
         )
@@ -297,7 +295,7 @@ class EhzSpider(scrapy.Spider):
             reason = http_status_reason(response.status, response.request, response.headers)
             state.capture.failed.append(
                 FailedFetch(
-                    url=url, page=page, reason=reason, failed_at=utc_now(), status=response.status
+                    url=url, page=page, reason=reason, failed_at=utcnow(), status=response.status
                 )
             )
         else:
@@ -353,7 +351,7 @@ class EhzSpider(scrapy.Spider):
         url = request.cb_kwargs["url"]
         reason = failure_reason(failure)
         self.logger.warning("image %s failed: %s", url, reason)
-        yield ResourceFailure(url=url, kind="image", reason=reason, failed_at=utc_now())
+        yield ResourceFailure(url=url, kind="image", reason=reason, failed_at=utcnow())
 
     def article_page_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -364,7 +362,7 @@ class EhzSpider(scrapy.Spider):
                 url=state.page_urls[page],
                 page=page,
                 reason=failure_reason(failure),
-                failed_at=utc_now(),
+                failed_at=utcnow(),
             )
         )
         yield from self._next_or_done(state)

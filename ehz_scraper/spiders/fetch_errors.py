@@ -19,7 +19,7 @@ from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
-from ehz_scraper.errors import NotAnArticle
+from ehz_scraper.extraction.text import normalize_space
 
 _MAXSIZE_RE = re.compile(r"larger than download max size \((\d+)\)")
 _DECOMPRESS_RE = re.compile(r"DOWNLOAD_MAXSIZE \((\d+) B\) during decompression")
@@ -116,12 +116,6 @@ def _ignored_reason(text: str, request: Any) -> str:
     return f"ignored: {_one_line(text)}"
 
 
-def not_an_article_reason(exc: NotAnArticle | str) -> str:
-    """`not an article: page not found` from the extractor's NotAnArticle."""
-    text = _one_line(str(exc))
-    return text if text.startswith("not an article") else f"not an article: {text}"
-
-
 def _one_line(text: str, limit: int = 200) -> str:
-    line = " ".join(text.split())
+    line = normalize_space(text)
     return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -10,18 +10,17 @@ import lxml.html
 from lxml.etree import ParserError
 
 from ehz_scraper.errors import BadURL
+from ehz_scraper.extraction.text import normalize_space
 from ehz_scraper.site import selectors as X
 from ehz_scraper.site.urls import (
     HOME_PATHS,
     LATER_PAGE_HREF_RE,
-    ArticleRef,
     canonicalize_url,
     is_site_url,
     later_page_marker,
     parse_article_url,
 )
 
-_SPACES = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u2009\u200b]+")
 _NUMBER = re.compile(r"^\d+$")
 
 
@@ -56,11 +55,6 @@ def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
         return None
 
 
-def clean_text(text: str | None) -> str:
-    """Collapse every kind of space (nbsp, full-width, ...) and strip."""
-    return _SPACES.sub(" ", text or "").strip()
-
-
 def _links(
     tree: lxml.html.HtmlElement, xpath: str, page_url: str, mirror: str | None
 ) -> list[Link]:
@@ -81,10 +75,10 @@ def _links(
 
 def _anchor_text(anchor: lxml.html.HtmlElement) -> str:
     """The link's text; an image link's alt text or the link's title when it has none."""
-    text = clean_text(anchor.text_content())
+    text = normalize_space(anchor.text_content())
     if not text:
         alts = anchor.xpath(".//img/@alt")
-        text = clean_text(anchor.get("title") or (alts[0] if alts else ""))
+        text = normalize_space(anchor.get("title") or (alts[0] if alts else ""))
     return text
 
 
@@ -111,7 +105,7 @@ def find_section(
     An exact match anywhere in the navigation wins; failing that, a link whose text starts
     with the name as a whole word ("Latest News" for "Latest").
     """
-    wanted = clean_text(name).casefold()
+    wanted = normalize_space(name).casefold()
     candidates = [link for xpath in X.NAV_LINKS for link in _links(tree, xpath, page_url, mirror)]
     for link in candidates:
         if link.text.casefold() == wanted:
@@ -154,13 +148,8 @@ def _article_links(
     for link in _links(root, xpath, page_url, mirror):
         ref = parse_article_url(link.url)
         if ref is not None:
-            urls.append(_page1(ref))
+            urls.append(ref.page1_url)
     return urls
-
-
-def _page1(ref: ArticleRef) -> str:
-    """Page 1's URL: the link itself when it is page 1 (keeps a .html suffix as the site has it)."""
-    return ref.url if ref.page == 1 else ref.page1_url
 
 
 def next_listing_page(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ehz_scraper.extraction.page import header_value
 from ehz_scraper.items import ArticleCapture, ListingPage, PageFetch, ResourceFailure
 from ehz_scraper.storage.schema import open_archive
 from ehz_scraper.storage.snapshots import (
@@ -53,15 +54,6 @@ def record_json(record: dict[str, Any]) -> str:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def header_value(headers: Sequence[tuple[str, str]], name: str) -> str | None:
-    """The first value of header `name` (case-insensitive) in a list of pairs."""
-    wanted = name.lower()
-    for key, value in headers:
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 class ArchiveWriter:

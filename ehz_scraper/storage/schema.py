@@ -260,11 +260,9 @@ def ensure_schema(db: sqlite_utils.Database) -> int:
     return found
 
 
-def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+def open_archive(path: str | Path) -> sqlite_utils.Database:
     """A writable connection to the archive at `path`, created and migrated as needed."""
     path = Path(path)
-    if not create and not path.exists():
-        raise ArchiveError(f"no archive at {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
 from dataclasses import dataclass
 
 import zstandard
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from ehz_scraper.errors import ArchiveError
+from ehz_scraper.extraction.decode import decode_text
 
 LEVEL = 3
 DICT_SIZE = 112_640  # zstd's default dictionary size (110 KiB)
@@ -20,7 +19,6 @@ DICT_SIZE = 112_640  # zstd's default dictionary size (110 KiB)
 FIRST_TRAINING = 48
 RETRAIN_FACTOR = 5
 MAX_SAMPLES = 300  # ~0.3 s to train; more samples gained little in trials
-_CHARSET_RE = re.compile(r"charset=([\w.:-]+)", re.I)
 # Dictionaries are trained on the site's pages; images (stored as they are) would spoil them.
 _TRAINABLE = "compression = 'zstd' AND coalesce(content_type, '') NOT LIKE 'image/%'"
 # A compressed blob must save at least this share of the bytes, else the bytes are stored as
@@ -40,19 +38,10 @@ def sha256_hex(data: bytes) -> str:
 
 
 def detect_encoding(body: bytes, content_type: str | None) -> str | None:
-    """The page's encoding as the server or the page declares it, else a guess."""
-    declared = http_content_type_encoding(content_type) if content_type else None
-    declared = declared or html_body_declared_encoding(body)
-    if declared:
-        return declared
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body).best()
-        return best.encoding if best else None
+    """The encoding the extractor reads this page in (None for a body that is not text)."""
+    if not body or not is_text(content_type):
+        return None
+    return decode_text(body, content_type)[1]
 
 
 @dataclass(frozen=True)
