@@ -158,6 +158,9 @@ ARTICLE_PATH = "/" + ARTICLE_URL.split("/", 3)[3]
 MOVED = MANIFEST["sections"]["Latest"]["article_ids"][1]
 MOVED_URL = MANIFEST["articles"][str(MOVED)]["url"]
 MOVED_PATH = "/" + MOVED_URL.split("/", 3)[3]
+BUSY = MANIFEST["sections"]["Latest"]["article_ids"][3]
+BUSY_URL = MANIFEST["articles"][str(BUSY)]["url"]
+BUSY_PATH = "/" + BUSY_URL.split("/", 3)[3]
 OLD = MANIFEST["sections"]["Latest"]["article_ids"][2]
 OLD_URL = MANIFEST["articles"][str(OLD)]["url"]
 OLD_PATH = "/" + OLD_URL.split("/", 3)[3]
@@ -165,7 +168,8 @@ OLD_PATH = "/" + OLD_URL.split("/", 3)[3]
 
 def test_gzip_redirect_hops_http_1_0_and_oversized_images(tmp_path):
     """A gzipped page is stored decoded with its Content-Encoding recorded; each redirect hop
-    is a fetch with its Location; an HTTP/1.0 status line stays HTTP/1.0; an image over
+    is a fetch with its Location; a retried 503 is a fetch with its error page; an HTTP/1.0
+    status line stays HTTP/1.0; an image over
     EHZ_IMAGE_MAXSIZE is a recorded failure; `ehz verify` passes on the result."""
     db = tmp_path / "a.db"
     page = (SITE_DIR / ARTICLE_PATH.lstrip("/")).read_bytes()
@@ -193,12 +197,22 @@ def test_gzip_redirect_hops_http_1_0_and_oversized_images(tmp_path):
 
         s.behaviours[ARTICLE_PATH] = gzipped
         s.behaviours[MOVED_PATH] = moved
+        busy = []
+
+        def busy_once(handler) -> bool:
+            if busy:
+                return False  # the retry gets the file
+            busy.append(1)
+            handler.send_error_page(503)
+            return True
+
         s.behaviours[OLD_PATH] = old_server
+        s.behaviours[BUSY_PATH] = busy_once
         result = crawl(
             "article",
             s.base_url,
             db,
-            f"url={ARTICLE_URL},{MOVED_URL},{OLD_URL}",
+            f"url={ARTICLE_URL},{MOVED_URL},{OLD_URL},{BUSY_URL}",
             settings={"EHZ_IMAGES": "True", "EHZ_IMAGE_MAXSIZE": "300"},
         )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -228,6 +242,16 @@ def test_gzip_redirect_hops_http_1_0_and_oversized_images(tmp_path):
         ["Content-Type", "text/html"],
         ["X-Old", "1"],
     ]
+    # A retried 503 is a fetch of its own, its error page kept.
+    conn = sqlite3.connect(db)
+    got = conn.execute(
+        "SELECT status, snapshot_hash FROM fetches WHERE url = ? ORDER BY id", [BUSY_URL]
+    ).fetchall()
+    assert [status for status, _ in got] == [503, 200]
+    assert SnapshotCodec(conn).read(got[0][1]) == (
+        b"<html><head><title>503</title></head><body><h1>503</h1></body></html>"
+    )
+    conn.close()
     verify = CliRunner().invoke(main, ["verify", "--db", str(db)])
     assert verify.exit_code == 0, verify.output
     # The JPEGs (over 300 bytes) fail; the 139-byte logo is archived.
