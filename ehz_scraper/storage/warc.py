@@ -1,6 +1,7 @@
 """WARC 1.1 export of the archive's fetches, the way archivists' tools (warcio, pywb) expect it.
 
-- a `warcinfo` record first (software, format, operator, user agent, robots policy);
+- a `warcinfo` record first (software, format, operator, user agent, robots policy, and the
+  articles as Webrecorder's `json-metadata` page list, which `wacz create` reads);
 - per fetch a `request` record and a `response` (first copy of its content in the file) or a
   `revisit` (`identical-payload-digest` for an unchanged re-fetch, `server-not-modified` for
   a 304), tied together by `WARC-Concurrent-To`; a mirror crawl adds a `metadata` record
@@ -232,7 +233,7 @@ class _Exporter:
         self.result.records += 1
         return start, self.out.tell() - start
 
-    def warcinfo(self, newest: str | None, count: int) -> None:
+    def warcinfo(self, newest: str | None, count: int, pages: list[dict[str, str]]) -> None:
         fields = [
             ("software", f"ehz-scraper/{__version__} (warcio)"),
             ("format", "WARC File Format 1.1"),
@@ -245,6 +246,8 @@ class _Exporter:
             ("robots", self.info.robots),
             ("isPartOf", "ehz: the archive of www.ehangzhou.gov.cn"),
             ("description", f"{count} fetches exported from an ehz archive"),
+            # Webrecorder's page list (py-wacz, ReplayWeb.page read it): one entry per article.
+            ("json-metadata", json.dumps({"type": "recording", "pages": pages})),
         ]
         body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
         self.warcinfo_id = record_id("warcinfo", f"{newest} {count} {self.info.filename}")
@@ -385,6 +388,29 @@ class _Exporter:
         self.write(record)
 
 
+def article_pages(conn: sqlite3.Connection, flt: WarcFilter) -> list[dict[str, str]]:
+    """Each article whose page 1 the export serves: its URL, title and first served capture
+    (`timestamp` as 14 digits, `ts` as ISO 8601), by article id."""
+    _, where, params = flt.where()
+    served = f"{where} AND" if where else " WHERE"
+    rows = conn.execute(
+        "SELECT a.article_id, a.url, a.title, min(f.fetched_at) FROM articles a"
+        f" JOIN fetches f ON f.url = a.url{served} f.status = 200"
+        " GROUP BY a.article_id ORDER BY a.article_id",
+        params,
+    )
+    return [
+        {
+            "id": str(aid),
+            "url": url,
+            "title": title,
+            "ts": ts,
+            "timestamp": "".join(ch for ch in ts if ch.isdigit()),
+        }
+        for aid, url, title, ts in rows
+    ]
+
+
 def _mime(http: StatusAndHeaders) -> str:
     value = http.get_header("Content-Type") or ""
     return value.split(";")[0].strip().lower() or "unk"
@@ -405,7 +431,7 @@ def write_warc(
         f"SELECT max(f.fetched_at), count(*) FROM fetches f{join}{where}", params
     ).fetchone()
     exporter = _Exporter(conn, out, gzip, info)
-    exporter.warcinfo(newest, count)
+    exporter.warcinfo(newest, count, article_pages(conn, flt))
     for row in _fetch_rows(conn, flt):
         exporter.fetch(row)
         if progress:
