@@ -2,10 +2,10 @@
 
 - a `warcinfo` record first (software, format, operator, user agent, robots policy, and the
   articles as Webrecorder's `json-metadata` page list, which `wacz create` reads);
-- per fetch a `request` record and a `response` (first copy of its content in the file) or a
-  `revisit` (`identical-payload-digest` for an unchanged re-fetch, `server-not-modified` for
-  a 304), tied together by `WARC-Concurrent-To`; a mirror crawl adds a `metadata` record
-  naming the URL actually fetched;
+- per fetch a `request` record and a `response` (the URL's first copy of its content in the
+  file) or a `revisit` (`identical-payload-digest` for an unchanged re-fetch,
+  `server-not-modified` for a 304), tied together by `WARC-Concurrent-To`; a mirror crawl
+  adds a `metadata` record naming the URL actually fetched;
 - record ids are UUIDs derived from the fetch, so the same archive exports the same ids;
 - every WARC header is written once (the records' headers are built here, not by warcio);
 - a body that was stored decoded (`fetches.content_encoding`) is written with the headers
@@ -149,16 +149,17 @@ def _fetch_rows(conn: sqlite3.Connection, flt: WarcFilter) -> Iterator[dict[str,
         yield dict(zip(names, row, strict=True))
 
 
-def _first_responses(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
-    """Per snapshot, the archive's first fetch that served it (what a 304 outside the export
-    refers to)."""
+def _first_responses(conn: sqlite3.Connection) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per URL and snapshot, the archive's first fetch that served it (what a 304 whose
+    content was captured before the exported range refers to)."""
     names = [c.strip() for c in _FETCH_COLUMNS.split(",")]
     cols = ", ".join(f"f.{n}" for n in names)
     rows = conn.execute(
         f"SELECT {cols} FROM fetches f JOIN (SELECT min(id) AS id FROM fetches"
-        " WHERE status != 304 GROUP BY snapshot_hash) m ON m.id = f.id"
+        " WHERE status != 304 GROUP BY url, snapshot_hash) m ON m.id = f.id"
     )
-    return {r["snapshot_hash"]: r for r in (dict(zip(names, row, strict=True)) for row in rows)}
+    found = (dict(zip(names, row, strict=True)) for row in rows)
+    return {(r["url"], r["snapshot_hash"]): r for r in found}
 
 
 def http_head(row: dict[str, Any], body_length: int) -> tuple[StatusAndHeaders, list[list[str]]]:
@@ -221,7 +222,9 @@ class _Exporter:
         self.out = _Counting(out)
         self.writer = WARCWriter(self.out, gzip=gzip, warc_version="WARC/1.1")
         self.info = info
-        self.written: dict[str, _Written] = {}  # snapshot hash -> response record
+        # (URL, snapshot hash) -> its response record. Revisits stay within a URL: pywb finds
+        # the record a revisit stands for by the URL's own captures.
+        self.written: dict[tuple[str, str], _Written] = {}
         self.archive_first = _first_responses(conn)
         self.seen_keys: dict[str, int] = {}
         self.result = WarcResult()
@@ -284,9 +287,9 @@ class _Exporter:
             ("WARC-Warcinfo-ID", self.warcinfo_id),
             ("WARC-IP-Address", row["ip_address"]),
         ]
-        earlier = self.written.get(digest)
+        earlier = self.written.get((url, digest))
         if row["status"] == 304:
-            first = self.archive_first.get(digest)
+            first = self.archive_first.get((url, digest))
             if earlier is None and first is not None:
                 earlier = _Written(
                     record_id("response", fetch_key(first)), first["url"], first["fetched_at"]
@@ -345,8 +348,8 @@ class _Exporter:
             ),
         )
         offset, length = self.write(record)
-        if not as_revisit and digest not in self.written:
-            self.written[digest] = _Written(main_id, url, date)
+        if not as_revisit and (url, digest) not in self.written:
+            self.written[(url, digest)] = _Written(main_id, url, date)
         self.write(request)
         if row["fetch_url"]:
             self.metadata(row, url, date, main_id, key)
