@@ -59,6 +59,9 @@ class ArticleCapture:
     failed: list[FailedFetch] = field(default_factory=list)
     listing_url: str | None = None  # the listing page the article was found on
     listing_section: str | None = None  # that listing's section name
+    # Pages read for extraction only, never written: the archive's copies of later pages a
+    # visit did not fetch (`ehz import` of a WARC that re-captured page 1 alone).
+    context_pages: list[PageFetch] = field(default_factory=list)
     # Filled in by the pipelines, never by spiders:
     record: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable

@@ -73,9 +73,14 @@ class ExtractPipeline:
             if pages and pages[0].page == 1 and pages[0].status not in GOOD_STATUSES:
                 reason = f"HTTP {pages[0].status}"
             return _fail(item, "fetch", reason)
+        have = {p.page for p in good}
+        read = sorted(
+            [*good, *(p for p in item.context_pages if p.page not in have)],
+            key=lambda p: p.page or 0,
+        )
         try:
             result = extract_article_result(
-                [Page(url=p.url, body=p.body, headers=p.headers) for p in good], url=item.url
+                [Page(url=p.url, body=p.body, headers=p.headers) for p in read], url=item.url
             )
         except NotAnArticle as exc:
             return _fail(item, "extract", f"not an article: {exc}")
@@ -193,25 +198,7 @@ class StorePipeline:
 
     def _store_capture(self, item: ArticleCapture) -> None:
         assert self.writer is not None
-        if item.failure is not None:
-            self.writer.store_failed_capture(item, **item.failure)
-            logger.info("not archived: %s (%s)", item.url, item.failure["reason"])
-            return
-        try:
-            outcome = self.writer.store_article(
-                item,
-                item.record,
-                bad_pages=item.bad_pages,
-                bad_page_reasons=bad_page_reasons(item.record, item.bad_pages),
-            )
-        except ArchiveWriteFailed:
-            raise  # not this article's fault: a failure row could not be written either
-        except Exception as exc:  # recorded as a store failure, the article left out whole
-            item.failure = {"stage": "store", "reason": f"{type(exc).__name__}: {exc}"}
-            self.writer.store_failed_capture(item, **item.failure)
-            logger.error("store failed for %s: %s", item.url, item.failure["reason"])
-            return
-        logger.debug("%s article %s (version %s)", outcome.status, item.article_id, outcome.version)
+        store_capture(self.writer, item)
 
     def close_spider(self) -> None:
         if self.writer is None:
@@ -229,6 +216,29 @@ class StorePipeline:
             logger.error("%s (%d items not stored)", exc, exc.lost)
         finally:
             writer.conn.close()
+
+
+def store_capture(writer: ArchiveWriter, item: ArticleCapture) -> None:
+    """Write a capture the extract and validate steps have seen: its article, or its failure."""
+    if item.failure is not None:
+        writer.store_failed_capture(item, **item.failure)
+        logger.info("not archived: %s (%s)", item.url, item.failure["reason"])
+        return
+    try:
+        outcome = writer.store_article(
+            item,
+            item.record,
+            bad_pages=item.bad_pages,
+            bad_page_reasons=bad_page_reasons(item.record, item.bad_pages),
+        )
+    except ArchiveWriteFailed:
+        raise  # not this article's fault: a failure row could not be written either
+    except Exception as exc:  # recorded as a store failure, the article left out whole
+        item.failure = {"stage": "store", "reason": f"{type(exc).__name__}: {exc}"}
+        writer.store_failed_capture(item, **item.failure)
+        logger.error("store failed for %s: %s", item.url, item.failure["reason"])
+        return
+    logger.debug("%s article %s (version %s)", outcome.status, item.article_id, outcome.version)
 
 
 _NOT_ARGUMENTS = {"name", "crawler", "settings", "start_urls", "allowed_domains", "custom_settings"}

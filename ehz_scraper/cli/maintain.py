@@ -1,10 +1,11 @@
-"""Maintenance commands: re-extract stored snapshots with the current extractor, verify the file."""
+"""Maintenance commands: re-extract stored snapshots, verify the file, import WARCs."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
+from pathlib import Path
 
 import click
 from tqdm import tqdm
@@ -26,6 +27,7 @@ from ehz_scraper.storage.queries import (
 )
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from ehz_scraper.storage.verify import open_damaged, verify_archive
+from ehz_scraper.warc_import import WarcImporter
 
 LOCK_POLL_SECONDS = 1.0  # how often `reextract --wait` looks at the lock again
 
@@ -175,3 +177,43 @@ def verify(db_path):
         f"ok: {report.articles} articles, {report.fetches} fetches,"
         f" {report.snapshots} snapshots checked"
     )
+
+
+@main.command(name="import")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@db_option
+def import_warcs(files, db_path):
+    """Read WARC files into the archive (created when missing), articles extracted as if crawled.
+
+    Every response and revisit of www.ehangzhou.gov.cn becomes a fetch with its snapshot (its
+    WARC file and record id kept); records of other sites are left out. Exit status 1 when a
+    revisit names content that none of the files (nor the archive) holds, 75 when a crawl
+    holds the archive's lock.
+
+    Example: ehz import ehz-2026.warc.gz heritrix-2019-*.warc.gz --db archive/ehangzhou.db
+    """
+    total = sum(path.stat().st_size for path in files)
+    try:
+        with RunLock(lock_path_for(db_path), command="ehz import"):
+            importer = WarcImporter(db_path)
+            with tqdm(total=total, unit="B", unit_scale=True, file=sys.stderr, disable=None) as bar:
+                report = importer.run(files, progress=bar.update)
+    except ArchiveLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(ExitStatus.LOCKED)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(importer.summary())
+    for reason, n in sorted(report.skipped.items()):
+        click.echo(f"left out: {n} records ({reason})")
+    if report.unresolved:
+        for line in report.unresolved[:10]:
+            click.echo(f"revisit without its content: {line}", err=True)
+        click.echo(
+            f"{len(report.unresolved)} revisits not imported: their content is in none of"
+            " the files given nor in the archive",
+            err=True,
+        )
+        sys.exit(1)

@@ -172,7 +172,7 @@ def export(fmt, since, until, captured_since, run_id, cdxj, operator, output, ra
     """Export records (jsonl: full records; csv: flat fields), or every fetch as WARC 1.1
     or as WACZ (WARC, CDXJ index, pages.jsonl, datapackage.json) that pywb replays.
 
-    WARC: warcinfo first; per fetch a request and a response (first copy of its content) or
+    WARC: warcinfo first; per fetch a request and a response (the URL's first copy of a body) or
     a revisit (an unchanged re-fetch; a 304 as server-not-modified); a metadata record naming
     the URL fetched from a mirror. Gzipped when FILE ends in .gz. --since/--until filter by
     article date, --captured-since/--run by capture.

@@ -42,6 +42,28 @@ LATER_PAGE_HREF_RE = re.compile(
 )
 
 
+# A section's listing page, node_<n>.htm and node_<n>_<k>.htm (the CMS's convention). Spiders
+# find listings by navigation, never by this; it only names what a WARC record is on import.
+LISTING_PATH_RE = re.compile(r"/node_\d+(?:_\d+)?\.html?$")
+HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
+
+
+def page_kind(url: str, content_type: str | None = None) -> str:
+    """What a canonical site URL is: home, listing, robots, article, image or other."""
+    path = urlsplit(url).path or "/"
+    if path == "/robots.txt":
+        return "robots"
+    if path in HOME_PATHS:
+        return "home"
+    if ARTICLE_PATH_RE.search(path):
+        return "article"
+    if LISTING_PATH_RE.search(path):
+        return "listing"
+    if (content_type or "").lower().startswith("image/") or path.startswith("/img/"):
+        return "image"
+    return "other"
+
+
 def later_page_marker(article_id: int) -> bytes:
     """Bytes every link to a later page of `article_id` contains (a cheap test before the regex)."""
     return f"c_{article_id}_".encode()

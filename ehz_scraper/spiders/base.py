@@ -383,7 +383,11 @@ class EhzSpider(scrapy.Spider):
                 callback=self.image_fetched,
                 errback=self.image_failed,
                 cb_kwargs={"url": url},
-                meta={wire.KIND: "image", "download_maxsize": self.image_maxsize},
+                meta={
+                    wire.KIND: "image",
+                    "download_maxsize": self.image_maxsize,
+                    "handle_httpstatus_list": [304],  # a conditional GET's answer, no error
+                },
                 priority=5,  # after the article's own pages
             )
 

@@ -13,6 +13,7 @@ from ehz_scraper.errors import BadURL
 from ehz_scraper.extraction.text import normalize_space
 from ehz_scraper.site import selectors as X
 from ehz_scraper.site.urls import (
+    HOME_PATHS,
     LATER_PAGE_HREF_RE,
     canonicalize_url,
     is_site_url,
@@ -102,7 +103,7 @@ def nav_links(tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = N
             link
             for link in _links(tree, xpath, page_url, mirror)
             if link.text
-            and urlsplit(link.url).path not in _HOME_PATHS
+            and urlsplit(link.url).path not in HOME_PATHS
             and parse_article_url(link.url) is None
         ]
         if links:

@@ -267,6 +267,24 @@ class ArchiveWriter:
         ).fetchone()
         return row[0] if row else None
 
+    def served_copy(self, url: str) -> tuple[list[tuple[str, str]], bytes] | None:
+        """(headers, bytes) of the newest served fetch of `url` (200 or 304), or None."""
+        row = self.conn.execute(
+            "SELECT headers, snapshot_hash FROM fetches WHERE url = ? AND status IN (200, 304)"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        if row is None:
+            return None
+        return [tuple(h) for h in json.loads(row[0])], self.codec.read(row[1])
+
+    def article_page_urls(self, article_id: int) -> list[str]:
+        """The page URLs of an article's current record (empty when not archived)."""
+        row = self.conn.execute(
+            "SELECT page_urls FROM articles WHERE article_id = ?", [article_id]
+        ).fetchone()
+        return json.loads(row[0]) if row else []
+
     def _store_fetch(self, fetch: PageFetch, article_id: int | None) -> str:
         headers = [tuple(pair) for pair in fetch.headers]
         digest = None
