@@ -9,13 +9,13 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from ehz_scraper import wire
 from ehz_scraper.errors import ArchiveWriteFailed, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
 from ehz_scraper.extraction.article import CUT_WARNING
 from ehz_scraper.extraction.validate import bad_page_reasons, validation_problem
 from ehz_scraper.items import ArticleCapture, ListingPage, ResourceFailure
 from ehz_scraper.run.report import RunReport
+from ehz_scraper.spiders import wire
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
 

@@ -12,7 +12,6 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from ehz_scraper import wire
 from ehz_scraper.errors import BadArgument, BadURL
 from ehz_scraper.items import (
     STOP_END_OF_LISTING,
@@ -32,6 +31,7 @@ from ehz_scraper.site.urls import (
     to_fetch_url,
 )
 from ehz_scraper.spiders import navigation as nav
+from ehz_scraper.spiders import wire
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.spiders.fetch_errors import describe_failure, http_status_reason
 from ehz_scraper.storage.reader import ArchiveReader
