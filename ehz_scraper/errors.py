@@ -25,3 +25,14 @@ class ArchiveLocked(ArchiveError):
 
 class BadArgument(EhzError, ValueError):
     """A spider or CLI argument with an unusable value."""
+
+
+class ArchiveWriteFailed(ArchiveError):
+    """A write to the archive failed (disk full, I/O error); its batch was rolled back.
+
+    `lost` is how many items the rollback took with it (0 when none was pending).
+    """
+
+    def __init__(self, message: str, lost: int = 0) -> None:
+        super().__init__(message)
+        self.lost = lost

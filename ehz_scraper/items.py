@@ -59,11 +59,15 @@ class ArticleCapture:
     failed: list[FailedFetch] = field(default_factory=list)
     listing_url: str | None = None  # the listing page the article was found on
     listing_section: str | None = None  # that listing's section name
+    # Pages read for extraction only, never written: the archive's copies of later pages a
+    # visit did not fetch (`ehz import` of a WARC that re-captured page 1 alone).
+    context_pages: list[PageFetch] = field(default_factory=list)
     # Filled in by the pipelines, never by spiders:
     record: dict[str, Any] | None = None
     failure: dict[str, Any] | None = None  # {"stage": ..., "reason": ...} when not archivable
     bad_pages: list[int] = field(default_factory=list)  # fetched pages that were not articles
     stored: Any = None  # the StoreOutcome once archived (what the feed exports report)
+    video_players: int = 0  # video players the extractor saw in the body (see validate.py)
 
 
 # ListingPage.stop_reason of a walk that reached the bottom of its ground: the listing ended,
@@ -72,6 +76,13 @@ class ArticleCapture:
 STOP_END_OF_LISTING = "end of listing"
 STOP_INCREMENTAL = "incremental: nothing new"
 BRIDGING_STOPS = (STOP_END_OF_LISTING, STOP_INCREMENTAL)
+# A listing page without article links: page 1 of a section earlier walks found links in, or
+# a later page earlier walks found links on, is a failed listing (a drift sign); page 1 of a
+# section no walk ever found links in yields nothing at all (the run fails); else the walk
+# simply ends there (a pager that links one page past the last).
+STOP_NO_LINKS = "no article links"
+STOP_FAILED_LISTING = "failed listing: no article links where earlier walks found"
+STOP_NOTHING_LISTED = "no article links on page 1, and no earlier walk found any"
 
 
 @dataclass

@@ -9,12 +9,13 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from ehz_scraper import wire
-from ehz_scraper.errors import NotAnArticle
+from ehz_scraper.errors import ArchiveWriteFailed, NotAnArticle
 from ehz_scraper.extraction import Page, extract_article_result
+from ehz_scraper.extraction.article import CUT_WARNING
 from ehz_scraper.extraction.validate import bad_page_reasons, validation_problem
 from ehz_scraper.items import ArticleCapture, ListingPage, ResourceFailure
 from ehz_scraper.run.report import RunReport
+from ehz_scraper.spiders import wire
 from ehz_scraper.storage.archive import ArchiveWriter
 from ehz_scraper.storage.reader import ArchiveReader
 
@@ -35,13 +36,14 @@ class ExtractPipeline:
     the newest stored snapshot of that URL before extraction.
     """
 
-    def __init__(self, db_path: str) -> None:
+    def __init__(self, db_path: str, stats: Any = None) -> None:
         self.db_path = db_path
+        self.stats = stats
         self.reader: ArchiveReader | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
-        return cls(crawler.settings["EHZ_DB"])
+        return cls(crawler.settings["EHZ_DB"], crawler.stats)
 
     def open_spider(self) -> None:
         self.reader = ArchiveReader(self.db_path)
@@ -71,9 +73,14 @@ class ExtractPipeline:
             if pages and pages[0].page == 1 and pages[0].status not in GOOD_STATUSES:
                 reason = f"HTTP {pages[0].status}"
             return _fail(item, "fetch", reason)
+        have = {p.page for p in good}
+        read = sorted(
+            [*good, *(p for p in item.context_pages if p.page not in have)],
+            key=lambda p: p.page or 0,
+        )
         try:
             result = extract_article_result(
-                [Page(url=p.url, body=p.body, headers=p.headers) for p in good], url=item.url
+                [Page(url=p.url, body=p.body, headers=p.headers) for p in read], url=item.url
             )
         except NotAnArticle as exc:
             return _fail(item, "extract", f"not an article: {exc}")
@@ -81,6 +88,10 @@ class ExtractPipeline:
             return _fail(item, "extract", f"extractor error: {type(exc).__name__}: {exc}")
         item.record = result.record
         item.bad_pages = list(result.bad_pages)
+        item.video_players = result.video_players
+        warnings = (result.record.get("extraction") or {}).get("warnings") or []
+        if self.stats is not None and any(CUT_WARNING in w for w in warnings):
+            self.stats.inc_value("ehz/cut_pages")  # the drift alarm counts these
         return item
 
 
@@ -94,7 +105,7 @@ class ValidatePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleCapture) or item.failure is not None:
             return item
-        reason = validation_problem(item.record, item.article_id)
+        reason = validation_problem(item.record, item.article_id, video_players=item.video_players)
         if reason:
             return _fail(item, "validate", reason)
         return item
@@ -103,7 +114,7 @@ class ValidatePipeline:
 class StorePipeline:
     """Writes captures, failures and listing pages to the archive, and the run row around them.
 
-    At close it writes the run's counts and a provisional status (`finished`, or `interrupted`
+    At close it writes the run's counts and a provisional status (`failed`, or `interrupted`
     when the crawler had stopped crawling); the verdict (final status, close reason, summary,
     drift alarm) is the RunReport extension's, which this pipeline makes sure is present.
 
@@ -169,44 +180,64 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         assert self.writer is not None
-        if isinstance(item, ListingPage):
-            self.writer.store_listing(item)
-        elif isinstance(item, ResourceFailure):
-            self.writer.store_resource_failure(item)
-        elif isinstance(item, ArticleCapture):
-            self._store_capture(item)
+        try:
+            if isinstance(item, ListingPage):
+                self.writer.store_listing(item)
+            elif isinstance(item, ResourceFailure):
+                self.writer.store_resource_failure(item)
+            elif isinstance(item, ArticleCapture):
+                self._store_capture(item)
+        except ArchiveWriteFailed as exc:
+            # The batch is gone (the writer reset itself): the verdict must say so, and the
+            # next item may store normally once there is room again.
+            self.report.write_failed(str(exc), exc.lost)
+            logger.error("%s (%d items not stored)", exc, exc.lost)
         return item
 
     def _store_capture(self, item: ArticleCapture) -> None:
         assert self.writer is not None
-        if item.failure is not None:
-            self.writer.store_failed_capture(item, **item.failure)
-            logger.info("not archived: %s (%s)", item.url, item.failure["reason"])
-            return
-        try:
-            outcome = self.writer.store_article(
-                item,
-                item.record,
-                bad_pages=item.bad_pages,
-                bad_page_reasons=bad_page_reasons(item.record, item.bad_pages),
-            )
-        except Exception as exc:  # recorded as a store failure, the article left out whole
-            item.failure = {"stage": "store", "reason": f"{type(exc).__name__}: {exc}"}
-            self.writer.store_failed_capture(item, **item.failure)
-            logger.error("store failed for %s: %s", item.url, item.failure["reason"])
-            return
-        item.stored = outcome
-        logger.debug("%s article %s (version %s)", outcome.status, item.article_id, outcome.version)
+        store_capture(self.writer, item)
 
     def close_spider(self) -> None:
         if self.writer is None:
             return
         # Provisional: pipelines close before Scrapy tells anyone the close reason, so the
-        # RunReport's verdict at spider_closed replaces this status.
-        status = "finished" if self.crawler.crawling else "interrupted"
-        self.writer.finish_run(status)
-        self.writer.close()
-        self.writer = None
+        # RunReport's verdict at spider_closed replaces this status. `failed` until then: a
+        # run whose verdict could not be written must not read as a completed walk.
+        status = "failed" if self.crawler.crawling else "interrupted"
+        writer, self.writer = self.writer, None
+        try:
+            writer.finish_run(status)
+            writer.close()
+        except ArchiveWriteFailed as exc:
+            self.report.write_failed(str(exc), exc.lost)
+            logger.error("%s (%d items not stored)", exc, exc.lost)
+        finally:
+            writer.conn.close()
+
+
+def store_capture(writer: ArchiveWriter, item: ArticleCapture) -> None:
+    """Write a capture the extract and validate steps have seen: its article, or its failure."""
+    if item.failure is not None:
+        writer.store_failed_capture(item, **item.failure)
+        logger.info("not archived: %s (%s)", item.url, item.failure["reason"])
+        return
+    try:
+        outcome = writer.store_article(
+            item,
+            item.record,
+            bad_pages=item.bad_pages,
+            bad_page_reasons=bad_page_reasons(item.record, item.bad_pages),
+        )
+    except ArchiveWriteFailed:
+        raise  # not this article's fault: a failure row could not be written either
+    except Exception as exc:  # recorded as a store failure, the article left out whole
+        item.failure = {"stage": "store", "reason": f"{type(exc).__name__}: {exc}"}
+        writer.store_failed_capture(item, **item.failure)
+        logger.error("store failed for %s: %s", item.url, item.failure["reason"])
+        return
+    item.stored = outcome
+    logger.debug("%s article %s (version %s)", outcome.status, item.article_id, outcome.version)
 
 
 _NOT_ARGUMENTS = {"name", "crawler", "settings", "start_urls", "allowed_domains", "custom_settings"}

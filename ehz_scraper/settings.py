@@ -51,7 +51,13 @@ DOWNLOADER_MIDDLEWARES = {
     "ehz_scraper.middlewares.BackoffRetryMiddleware": 550,
     # Before RedirectMiddleware (600): a redirect off the site becomes a recorded failure.
     "ehz_scraper.middlewares.OffsiteRedirectMiddleware": 650,
+    # Scrapy's own, minus the LookupError a `charset=base64` page raises in it.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "ehz_scraper.middlewares.CharsetSafeMetaRefreshMiddleware": 580,
 }
+# Hosts besides www.ehangzhou.gov.cn the live crawl may fetch from (http and https, default
+# ports), e.g. the site's own image hosts; a mirror crawl goes to its base URL's origin only.
+EHZ_IMAGE_HOSTS: list[str] = []
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

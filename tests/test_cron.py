@@ -272,3 +272,36 @@ def test_unusable_archive_path_is_one_line(tmp_path: Path, kind: str) -> None:
     assert done.returncode == 1
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert done.stderr.startswith(expected), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("lock", "reason"),
+    [("dangling-symlink", "a symlink to nowhere"), ("pid-as-text", "not a lock: pid is str")],
+)
+def test_summary_to_a_closed_pipe_and_a_broken_lock(tmp_path: Path, lock: str, reason: str):
+    """`scrapy crawl ... -q | head -1` when head has gone: the run's own exit status, no
+    BrokenPipeError; and a lock file naming no holder is recovered as a stale one."""
+    db = tmp_path / "a.db"
+    lock_file = Path(f"{db}.lock")
+    if lock == "dangling-symlink":
+        lock_file.symlink_to(tmp_path / "gone")
+    else:
+        lock_file.write_text('{"pid": "12", "host": "h", "started": "", "started_ts": 0,'
+                             ' "proc_start": null, "command": "x"}')  # fmt: skip
+    read, write = os.pipe()
+    os.close(read)
+    with FaultServer() as server:
+        url = f"url={server.base_url}2025-04/09/c_293116.htm"
+        cmd = scrapy_crawl("article", server.base_url, db, "-a", url, "-q", "--logfile",
+                           str(tmp_path / "log"))  # fmt: skip
+        try:
+            done = subprocess.run(
+                cmd, cwd=ROOT, stdout=write, stderr=subprocess.PIPE, text=True, timeout=60
+            )
+        finally:
+            os.close(write)
+    assert (done.returncode, done.stderr) == (0, "")
+    log = (tmp_path / "log").read_text()
+    assert f"Recovering stale lock {lock_file}: no holder ({reason})" in log
+    assert [r["status"] for r in ac.runs(db)] == ["finished"]
+    assert not lock_file.exists() and not lock_file.is_symlink()

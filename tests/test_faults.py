@@ -64,6 +64,9 @@ BAD_LINKS = b"".join(
         b"//" + b"a" * 5000 + b".htm",
         b"2025-13/45/c_99999999999999999999999999.htm",
         b"mailto:someone@example.org",
+        b"2025-01/01/c_" + b"9" * 5000 + b".htm",  # int() refuses 4,300 digits or more
+        b"2025-01/01/c_1234567890123.htm",  # 13 digits: no article id
+        "2025-01/01/c_\u0663\u0663.htm".encode(),  # Arabic-Indic digits: int() reads 33
     )
 )
 LISTING_3 = _fixture("/node_7040_3.htm").replace(
@@ -75,6 +78,23 @@ LONG_TITLE = ("Hangzhou " * 20000).strip()
 LONG_TITLE_PAGE = _fixture(path_of(292792)).replace(
     MANIFEST["articles"]["292792"]["title"].encode(), LONG_TITLE.encode()
 )
+
+# A pager with a superscript digit (isdigit() but not int()) and junk-number links in the
+# pager and the related box: the article is archived as in the clean crawl.
+NINES = b"9" * 5000
+ODD_NUMBERS_PAGE = (
+    _fixture(path_of(292844))
+    .replace(
+        b'href="c_292844_2.htm">&gt;</a></div>',
+        b'href="c_292844_2.htm">&gt;</a> <span>\xc2\xb2</span> <b>\xd9\xa3</b>'
+        b' <a href="c_292844_' + NINES + b'.htm">9</a></div>',
+    )
+    .replace(
+        b'<div class="related"><h3>Related</h3><ul>',
+        b'<div class="related"><h3>Related</h3><ul><li><a href="c_' + NINES + b'.htm">x</a></li>',
+    )
+)
+assert ODD_NUMBERS_PAGE.count(NINES) == 2
 
 
 def _offsite(port: int) -> str:
@@ -196,6 +216,25 @@ CASES: dict[str, Case] = {
         1,
         "long title",
     ),
+    "charset-base64-in-the-header": Case(
+        292720,
+        path_of(292720),
+        lambda p: Fault("charset", charset="base64"),
+        None,
+        1,
+        "charset ignored",
+    ),
+    "odd-numbers-in-pager-and-related-box": Case(
+        292844, path_of(292844), lambda p: Fault("body", body=ODD_NUMBERS_PAGE), None, 1, "same"
+    ),
+    "503-with-retry-after-superscript-two": Case(
+        292700,
+        path_of(292700),
+        lambda p: Fault("status", status=503, headers={"Retry-After": "\u00b2"}, times=1),
+        None,
+        2,
+        "same",
+    ),
 }
 AFFECTED = {c.article for c in CASES.values() if c.article and c.archived != "same"}
 
@@ -271,6 +310,15 @@ def test_fault(name: str, clean: Crawl, faulty: Crawl) -> None:
     elif case.archived == "long title":
         assert records[case.article]["title"] == LONG_TITLE
         assert ac.article_row(faulty.db, case.article)["title"] == LONG_TITLE
+    elif case.archived == "charset ignored":
+        # No LookupError: the declaration counts as none, the bytes (UTF-8) decide.
+        record, ref = records[case.article], reference[case.article]
+        assert {**record, "extraction": None} == {**ref, "extraction": None}
+        assert record["extraction"]["warnings"] == [
+            *ref["extraction"]["warnings"],
+            "declared charset base64 ignored: unknown or not a text encoding",
+        ]
+        assert ac.snapshot_encoding(faulty.db, failed_url) == "utf-8"
     elif case.archived == "as received":
         page = (SITE_DIR / case.path.lstrip("/")).read_bytes()
         assert ac.snapshot_bytes(faulty.db, failed_url) == page[: int(len(page) * 0.6)]

@@ -158,11 +158,19 @@ ARTICLE_PATH = "/" + ARTICLE_URL.split("/", 3)[3]
 MOVED = MANIFEST["sections"]["Latest"]["article_ids"][1]
 MOVED_URL = MANIFEST["articles"][str(MOVED)]["url"]
 MOVED_PATH = "/" + MOVED_URL.split("/", 3)[3]
+BUSY = MANIFEST["sections"]["Latest"]["article_ids"][3]
+BUSY_URL = MANIFEST["articles"][str(BUSY)]["url"]
+BUSY_PATH = "/" + BUSY_URL.split("/", 3)[3]
+OLD = MANIFEST["sections"]["Latest"]["article_ids"][2]
+OLD_URL = MANIFEST["articles"][str(OLD)]["url"]
+OLD_PATH = "/" + OLD_URL.split("/", 3)[3]
 
 
-def test_gzip_redirect_hops_and_oversized_images(tmp_path):
+def test_gzip_redirect_hops_http_1_0_and_oversized_images(tmp_path):
     """A gzipped page is stored decoded with its Content-Encoding recorded; each redirect hop
-    is a fetch with its Location; an image over EHZ_IMAGE_MAXSIZE is a recorded failure."""
+    is a fetch with its Location; a retried 503 is a fetch with its error page; an HTTP/1.0
+    status line stays HTTP/1.0; an image over
+    EHZ_IMAGE_MAXSIZE is a recorded failure; `ehz verify` passes on the result."""
     db = tmp_path / "a.db"
     page = (SITE_DIR / ARTICLE_PATH.lstrip("/")).read_bytes()
     with SiteServer() as s:
@@ -177,13 +185,34 @@ def test_gzip_redirect_hops_and_oversized_images(tmp_path):
             handler.send_body(301, b"", {"Location": MOVED_PATH + "?moved"})
             return True
 
+        def old_server(handler) -> bool:
+            # An HTTP/1.0 server: the status line, headers and body written as they are.
+            body = (SITE_DIR / OLD_PATH.lstrip("/")).read_bytes()
+            head = f"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: {len(body)}"
+            handler.server.log(handler, 200)
+            handler._logged = True
+            handler.wfile.write(head.encode() + b"\r\nX-Old: 1\r\n\r\n" + body)
+            handler.close_connection = True
+            return True
+
         s.behaviours[ARTICLE_PATH] = gzipped
         s.behaviours[MOVED_PATH] = moved
+        busy = []
+
+        def busy_once(handler) -> bool:
+            if busy:
+                return False  # the retry gets the file
+            busy.append(1)
+            handler.send_error_page(503)
+            return True
+
+        s.behaviours[OLD_PATH] = old_server
+        s.behaviours[BUSY_PATH] = busy_once
         result = crawl(
             "article",
             s.base_url,
             db,
-            f"url={ARTICLE_URL},{MOVED_URL}",
+            f"url={ARTICLE_URL},{MOVED_URL},{OLD_URL},{BUSY_URL}",
             settings={"EHZ_IMAGES": "True", "EHZ_IMAGE_MAXSIZE": "300"},
         )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -200,10 +229,44 @@ def test_gzip_redirect_hops_and_oversized_images(tmp_path):
     hops = rows(db, "SELECT url, status, kind, headers FROM fetches WHERE status = 301")
     assert [(u, st, k) for u, st, k, _ in hops] == [(MOVED_URL, 301, "article")]
     assert ("Location", MOVED_PATH + "?moved") in [tuple(h) for h in json.loads(hops[0][3])]
+    # Regression: the head was rebuilt as HTTP/1.1 for a server that spoke HTTP/1.0. The
+    # headers keep their order, except Content-Length: Twisted takes it out and Scrapy puts
+    # it back first.
+    size = len((SITE_DIR / OLD_PATH.lstrip("/")).read_bytes())
+    ((protocol, headers),) = rows(
+        db, "SELECT protocol, headers FROM fetches WHERE url = ?", [OLD_URL]
+    )
+    assert protocol == "HTTP/1.0"
+    assert json.loads(headers) == [
+        ["Content-Length", str(size)],
+        ["Content-Type", "text/html"],
+        ["X-Old", "1"],
+    ]
+    # A retried 503 is a fetch of its own, its error page kept.
+    conn = sqlite3.connect(db)
+    got = conn.execute(
+        "SELECT status, snapshot_hash FROM fetches WHERE url = ? ORDER BY id", [BUSY_URL]
+    ).fetchall()
+    assert [status for status, _ in got] == [503, 200]
+    assert SnapshotCodec(conn).read(got[0][1]) == (
+        b"<html><head><title>503</title></head><body><h1>503</h1></body></html>"
+    )
+    conn.close()
+    verify = CliRunner().invoke(main, ["verify", "--db", str(db)])
+    assert verify.exit_code == 0, verify.output
     # The JPEGs (over 300 bytes) fail; the 139-byte logo is archived.
     failed = rows(db, "SELECT url, stage, reason FROM failures WHERE url LIKE '%.jpg'")
     assert failed and all(stage == "fetch" for _, stage, _ in failed)
     assert {reason for _, _, reason in failed} == {"exceeded DOWNLOAD_MAXSIZE (300 bytes)"}
     assert rows(db, "SELECT status FROM fetches WHERE url = ?", [f"{SITE}/img/logo.png"]) == [
         (200,)
+    ]
+
+
+def test_an_image_not_modified_is_no_failure(fidelity_archive):
+    """Regression: the refresh's image 304s reached the errback as `HTTP 304` failures."""
+    nf = MANIFEST["articles"][str(MANIFEST["not_found"][0])]["url"]
+    assert rows(fidelity_archive.db, "SELECT url, reason FROM failures ORDER BY url") == [
+        (nf, "not an article: page not found"),
+        (MANIFEST["missing_pages"][0], "HTTP 404"),
     ]

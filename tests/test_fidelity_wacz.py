@@ -116,3 +116,31 @@ def test_cdxj_for_a_plain_warc_resolves_304s(fidelity_exports):
     assert {c["filename"] for c in captures} == {fidelity_exports.warc.name}
     assert {c["status"] for c in captures} == {"200", "404"}
     assert not [c for c in captures if c["mime"] == "warc/revisit"]
+
+
+def test_wacz_create_finds_the_articles_of_a_plain_warc(
+    fidelity_archive, fidelity_exports, tmp_path
+):
+    """Regression: py-wacz's `wacz create` found 0 pages in the export (no warcinfo)."""
+    out = tmp_path / "created.wacz"
+    wacz = Path(sys.executable).parent / "wacz"
+    made = subprocess.run(
+        [wacz, "create", "-o", out, fidelity_exports.warc], capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    with zipfile.ZipFile(out) as zf:
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines()][1:]
+    (articles,) = (
+        sqlite3.connect(fidelity_archive.db)
+        .execute(
+            "SELECT count(DISTINCT a.article_id) FROM articles a JOIN fetches f"
+            " ON f.url = a.url AND f.status = 200"
+        )
+        .fetchone()
+    )
+    assert len(pages) == articles == 26
+    assert {p["url"] for p in pages} == {
+        MANIFEST["articles"][str(aid)]["url"]
+        for aid in LATEST["article_ids"]
+        if aid not in MANIFEST["not_found"]
+    }

@@ -196,3 +196,29 @@ def test_run_and_captured_since_filters(fidelity_archive, tmp_path):
     assert bad.exit_code == 2
     assert "Error: --captured-since and --run are for --format warc or wacz" in bad.stderr
     assert first_run < refresh_run
+
+
+def test_article_date_filter_takes_the_articles_pages_and_their_images(fidelity_archive, tmp_path):
+    conn = sqlite3.connect(fidelity_archive.db)
+    (date,) = conn.execute("SELECT max(substr(date, 1, 10)) FROM articles").fetchone()
+    pages = {
+        u
+        for (u,) in conn.execute(
+            "SELECT f.url FROM fetches f JOIN articles a USING (article_id)"
+            " WHERE substr(a.date, 1, 10) = ?",
+            [date],
+        )
+    }
+    images = {
+        u
+        for (u,) in conn.execute(
+            "SELECT i.src FROM images i JOIN articles a USING (article_id)"
+            " WHERE substr(a.date, 1, 10) = ?",
+            [date],
+        )
+    }
+    recs = read_records(
+        export(fidelity_archive.db, tmp_path / "d.warc", "--since", date, "--until", date)
+    )
+    uris = {r["h"]["WARC-Target-URI"] for r in recs if r["type"] in ("response", "revisit")}
+    assert images and uris == pages | images

@@ -177,3 +177,43 @@ def test_bad_pages_is_a_declared_capture_field_the_extract_pipeline_fills(tmp_pa
     assert out.bad_pages == [2]
     assert rows(tmp_path / "a.db", "SELECT article_id, complete FROM articles") == [(279700, 0)]
     assert rows(tmp_path / "a.db", "SELECT page, stage FROM failures") == [(2, "extract")]
+
+
+def test_extractor_errors_are_failures_that_count_against_the_drift_alarm(tmp_path, monkeypatch):
+    """An exception in the extractor (not NotAnArticle) loses nothing silently: the article is
+    a failure row (stage extract), the crawl goes on, and the drift alarm counts it."""
+    from ehz_scraper import pipelines
+
+    real = pipelines.extract_article_result
+
+    def flaky(pages, **kwargs):
+        if "c_266285" not in pages[0].url:
+            raise ValueError("invalid literal for int() with base 10: '²'")
+        return real(pages, **kwargs)
+
+    monkeypatch.setattr(pipelines, "extract_article_result", flaky)
+    db = tmp_path / "a.db"
+    build_archive(
+        db,
+        capture(TOWNS),
+        capture("09_info_date_time"),
+        capture("05_headings_bold_paragraphs"),
+        capture("22_page_not_found"),
+    )
+    reason = "extractor error: ValueError: invalid literal for int() with base 10: '²'"
+    assert rows(db, "SELECT url, stage, reason FROM failures ORDER BY url") == [
+        ("https://www.ehangzhou.gov.cn/2021-05/20/c_266400.htm", "extract", reason),
+        ("https://www.ehangzhou.gov.cn/2023-03/24/c_284100.htm", "extract", reason),
+        ("https://www.ehangzhou.gov.cn/2025-02/21/c_292708.htm", "extract", reason),
+    ]
+    assert rows(db, "SELECT article_id FROM articles") == [(266285,)]
+    [(status, summary)] = rows(db, "SELECT status, summary FROM runs")
+    assert status == "degraded"
+    lines = summary.split("\n")
+    assert lines[1] == (
+        "why: 3 of 4 articles (75%) needed fallback extraction or lacked a required field,"
+        " 3 extractor errors (threshold 20%): has the site been redesigned?"
+    )
+    assert lines[4] == (
+        "extraction: 0 fallback, 0 missing a required field, 0 not an article, 3 extractor errors"
+    )

@@ -14,7 +14,9 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 SPIDER = ROOT / "tests" / "fixtures" / "spiders" / "capture_spider.py"
-SCRAPY = Path(sys.executable).parent / "scrapy"
+# `python -m scrapy` puts the repository root first on sys.path, so `tests.support` is ours and
+# not the top-level `tests` package pywb (a test extra) installs into site-packages.
+SCRAPY = [sys.executable, "-m", "scrapy"]
 
 
 def crawl(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
@@ -22,7 +24,7 @@ def crawl(db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess
     # own, which would shadow this one in the spider's `from tests.support import ...`.
     env = {**(env or os.environ), "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [SCRAPY, "runspider", str(SPIDER), "-s", f"EHZ_DB={db}", "-s", "LOG_LEVEL=INFO", *args],
+        [*SCRAPY, "runspider", str(SPIDER), "-s", f"EHZ_DB={db}", "-s", "LOG_LEVEL=INFO", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

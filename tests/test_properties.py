@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import string
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -58,13 +60,46 @@ def canon_or_bad(url: str, base: str | None = None, mirror: str | None = None) -
 @example("\udcff", None)
 @example("https://www.ehangzhou.gov.cn/%", None)
 def test_never_raises_anything_but_badurl(url: str, base: str | None) -> None:
-    canon_or_bad(url, base)  # any other exception fails the test
+    # Any other exception fails the test; what comes out is a canonical URL or BadURL.
+    assert_canonical_or_none(canon_or_bad(url, base))
+
+
+SITE_PAGE = "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm"
 
 
 @FAST
 @given(st.text(max_size=200))
 def test_never_raises_on_bytes_like_garbage_with_a_site_base(url: str) -> None:
-    canon_or_bad(url, "https://www.ehangzhou.gov.cn/2021-05/12/c_266285.htm")
+    result = canon_or_bad(url, SITE_PAGE)
+    assert_canonical_or_none(result)
+    written = url.strip().replace("\\", "/")  # as canonicalize_url reads it
+    if result is not None and "://" not in written and not written.startswith("//"):
+        # A relative reference stays on the site.
+        assert result.startswith("https://www.ehangzhou.gov.cn/"), (url, result)
+
+
+def assert_canonical_or_none(result: str | None) -> None:
+    if result is None:
+        return
+    parts = urlsplit(result)
+    assert parts.scheme in ("http", "https") and parts.hostname
+    assert "#" not in result
+    assert canon_or_bad(result) == result  # canonical: a second pass changes nothing
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "expected"),
+    [
+        ("http://[::1", None, None),
+        ("http://a.b:99999/", None, None),
+        ("\udcff", None, None),
+        ("//", "http://www.ehangzhou.gov.cn/", "https://www.ehangzhou.gov.cn/"),
+        ("https://www.ehangzhou.gov.cn/%", None, "https://www.ehangzhou.gov.cn/%"),
+        ("x#frag", SITE_PAGE, "https://www.ehangzhou.gov.cn/2021-05/12/x"),
+    ],
+)
+def test_garbage_urls_have_known_outcomes(url: str, base: str | None, expected: str | None):
+    assert canon_or_bad(url, base) == expected
 
 
 @FAST

@@ -166,3 +166,88 @@ def test_racing_runs_on_a_stale_lock_elect_exactly_one(lock_file: Path) -> None:
     results = sorted(out.get(timeout=1) for _ in procs)
     assert results == ["locked"] * 5 + ["won"]
     assert not lock_file.exists()
+
+
+def _lock_json(**changes: object) -> str:
+    return json.dumps({**asdict(LockInfo.current("scrapy crawl latest")), **changes})
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (_lock_json(pid="12"), "not a lock: pid is str"),
+        (_lock_json(pid=True), "not a lock: pid is bool"),
+        (_lock_json(pid=10**20), "not a lock: PID 100000000000000000000 out of range"),
+        (_lock_json(pid=-1), "not a lock: PID -1 out of range"),
+        (_lock_json(started_ts="yesterday"), "not a lock: started_ts is str"),
+        (_lock_json(host=None), "not a lock: host is NoneType"),
+        ('{"pid": 12}', "not a lock: fields missing"),
+        ("[1, 2]", "not a lock: fields missing"),
+        (b"\xff\xfe{}", "not a lock: 'utf-8' codec can't decode byte 0xff in position 0"),
+    ],
+    ids=["pid-str", "pid-bool", "pid-20-digits", "pid-negative", "ts-str", "host-null",
+         "fields-missing", "list", "not-utf8"],
+)  # fmt: skip
+def test_garbled_locks_are_stale_and_recovered(
+    lock_file: Path, content: str | bytes, reason: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    if isinstance(content, bytes):
+        lock_file.write_bytes(content)
+    else:
+        lock_file.write_text(content, encoding="utf-8")
+    lock = RunLock(lock_file)
+    with caplog.at_level("WARNING", logger="ehz_scraper.run.lock"):
+        lock.acquire()
+    assert json.loads(lock_file.read_text())["pid"] == os.getpid()
+    lock.release()
+    [message] = [r.getMessage() for r in caplog.records]
+    assert message.startswith(f"Recovering stale lock {lock_file}: no holder ({reason}")
+
+
+def test_dangling_symlink_lock_is_stale(lock_file: Path, caplog) -> None:
+    lock_file.symlink_to(lock_file.parent / "gone.lock")
+    lock = RunLock(lock_file)
+    with caplog.at_level("WARNING", logger="ehz_scraper.run.lock"):
+        lock.acquire()
+    assert not lock_file.is_symlink()
+    assert json.loads(lock_file.read_text())["pid"] == os.getpid()
+    lock.release()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Recovering stale lock {lock_file}: no holder (a symlink to nowhere)"
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a mode-000 file")
+def test_unreadable_lock_is_stale(lock_file: Path) -> None:
+    lock_file.write_text(_lock_json(), encoding="utf-8")
+    lock_file.chmod(0)
+    lock = RunLock(lock_file)
+    lock.acquire()
+    assert json.loads(lock_file.read_text())["pid"] == os.getpid()
+    lock.release()
+
+
+@pytest.mark.parametrize(
+    ("pid", "proc_start", "reason"),
+    [(0, None, "PID 0 is no process"), (1, None, "PID 1 is init, not a crawl"),
+     (1, "no-such-start", "PID 1 is init, not a crawl")],
+)  # fmt: skip
+def test_pid_0_and_1_are_never_a_live_crawl(
+    lock_file: Path, pid: int, proc_start: str | None, reason: str
+) -> None:
+    stale = replace(LockInfo.current("scrapy crawl latest"), pid=pid, proc_start=proc_start)
+    _write_lock(lock_file, stale)
+    lock = RunLock(lock_file)
+    assert lock.stale_reason(stale) == reason
+    lock.acquire()
+    assert lock.recovered == stale
+    lock.release()
+
+
+def test_a_folder_where_the_lock_should_be_is_one_clear_error(lock_file: Path) -> None:
+    from ehz_scraper.errors import ArchiveError
+
+    lock_file.mkdir()
+    with pytest.raises(ArchiveError) as caught:
+        RunLock(lock_file).acquire()
+    assert str(caught.value) == f"cannot remove the stale lock {lock_file}: Is a directory"

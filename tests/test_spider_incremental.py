@@ -41,6 +41,16 @@ def test_known_articles_no_completed_run_covered_do_not_stop_the_walk(tmp_path):
     assert set(article_rows(db)) == section_ids("Latest") - {NOT_FOUND}
 
 
+KILL_AFTER = 5  # articles committed before the kill
+
+
+def _committed(db) -> int:
+    try:
+        return query(db, "SELECT count(*) FROM articles")[0][0] if db.exists() else 0
+    except sqlite3.Error:
+        return 0
+
+
 def test_a_killed_run_leaves_no_hole(tmp_path):
     db = tmp_path / "a.db"
     with SiteServer() as server:
@@ -52,7 +62,8 @@ def test_a_killed_run_leaves_no_hole(tmp_path):
             return False
 
         server.behaviours["/node_7040_3.htm"] = hang
-        cmd = crawl_argv("latest", {"EHZ_DB": str(db), **FAST}, f"base_url={server.base_url}")
+        settings = {"EHZ_DB": str(db), **FAST, "EHZ_BATCH_SIZE": "1"}
+        cmd = crawl_argv("latest", settings, f"base_url={server.base_url}")
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -62,15 +73,23 @@ def test_a_killed_run_leaves_no_hole(tmp_path):
         )
         try:
             assert reached.wait(60)
-            time.sleep(0.5)  # let some articles of pages 1-2 reach the archive
+            # The case this test is named for: articles of pages 1-2 committed, then the kill.
+            deadline = time.monotonic() + 60
+            while _committed(db) < KILL_AFTER:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.01)
         finally:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
         del server.behaviours["/node_7040_3.htm"]
+        held = set(article_rows(db))
+        assert KILL_AFTER <= len(held) < len(section_ids("Latest") - {NOT_FOUND})
         statuses = [r[0] for r in query(db, "SELECT status FROM runs")]
-        assert statuses and "finished" not in statuses
+        assert statuses == ["running"]
         result = crawl("latest", server.base_url, db)
         assert result.returncode == 0, result.stderr[-2000:]
+        # The rerun fetches what the killed run had not stored, and nothing it had.
+        assert set(result.articles) == section_ids("Latest") - {NOT_FOUND} - held
         # No completed run covers anything yet: the walk goes to the end of the listing.
         assert [e["page"] for e in result.listings] == [1, 2, 3]
     assert set(article_rows(db)) == section_ids("Latest") - {NOT_FOUND}

@@ -10,9 +10,23 @@ from typing import Any
 
 import click
 
+from ehz_scraper.cli.failures import DB_KEY
 from ehz_scraper.errors import ArchiveError
 from ehz_scraper.settings import EHZ_DB as DEFAULT_DB  # the one default
-from ehz_scraper.storage.queries import NoArchive, NoSuchArticle, open_readonly, resolve_article
+from ehz_scraper.storage.queries import (
+    DamagedArchive,
+    NoArchive,
+    NoSuchArticle,
+    open_readonly,
+    resolve_article,
+)
+
+
+def _remember_db(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    # The error path names the archive in its messages ("the archive X is damaged ...").
+    ctx.meta[DB_KEY] = value
+    return value
+
 
 DB_ENVVAR = "EHZ_DB"
 
@@ -26,15 +40,16 @@ group_db_option = click.option(
     envvar=DB_ENVVAR,
     show_envvar=True,
     type=click.Path(dir_okay=False),
+    callback=_remember_db,
+    is_eager=True,
     help="The archive file.",
 )
 
 
-def _db_from_group(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
-    if value is not None:
-        return value
-    root = ctx.find_root()
-    return root.params.get("db_path") or DEFAULT_DB
+def _db_from_group(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    if value is None:
+        value = ctx.find_root().params.get("db_path") or DEFAULT_DB
+    return _remember_db(ctx, param, value)
 
 
 db_option = click.option(
@@ -42,6 +57,7 @@ db_option = click.option(
     "db_path",
     default=None,
     callback=_db_from_group,
+    is_eager=True,
     type=click.Path(dir_okay=False),
     help=f"The archive file (default: ehz --db, else ${DB_ENVVAR}, else {DEFAULT_DB}).",
 )
@@ -62,6 +78,8 @@ def connect_ro(path: str) -> sqlite3.Connection:
     """A read-only connection to an existing, current archive, or a one-line error."""
     try:
         return open_readonly(path)
+    except DamagedArchive as exc:
+        raise click.ClickException(f"{exc} (`ehz verify` lists what it can)") from None
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -85,6 +103,22 @@ def print_table(
 
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def utf8_text(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A text argument as given, or a usage error when it holds bytes that are not UTF-8.
+
+    The archive's text is UTF-8: an argument the locale could not decode (its bytes kept as
+    surrogate escapes, e.g. `$'\\xff'`) can match nothing, and SQLite cannot even take it.
+    """
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise click.BadParameter(f"'{shown}' is not valid UTF-8 text") from None
+    return value
 
 
 def iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

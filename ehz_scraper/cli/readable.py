@@ -76,7 +76,7 @@ def render(
 ) -> str:
     """The article as text (or Markdown): title, facts, body with headings, images.
 
-    `state` (storage.queries.article_state) adds complete, version and the fetch dates;
+    `state` (storage.queries.version_state) adds complete, version and the fetch dates;
     without it the text is the record's alone (what `ehz diff` compares).
     """
     title = record.get("title") or "(no title)"

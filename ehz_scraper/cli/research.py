@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -21,17 +20,20 @@ from ehz_scraper.cli.archive_db import (
     iso_time,
     json_option,
     print_table,
+    utf8_text,
 )
-from ehz_scraper.errors import ArchiveError, BadArgument
+from ehz_scraper.cli.output import atomic_path, is_stdout, output_stream
+from ehz_scraper.errors import ArchiveError
 from ehz_scraper.items import in_record_order
+from ehz_scraper.storage import search as search_limits
 from ehz_scraper.storage.queries import (
     archive_stats,
     article_image,
     article_record,
-    article_state,
     list_failures,
     list_runs,
     version_page_fetch,
+    version_state,
 )
 from ehz_scraper.storage.search import SEARCH_FIELDS, count_matches
 from ehz_scraper.storage.search import search as run_search
@@ -40,9 +42,11 @@ SEARCH_CSV_FIELDS = ("article_id", "date", "section", "title", "url", "rank", "s
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", callback=utf8_text)
 @date_options
-@click.option("--section", help="Only articles filed under this section (e.g. Business).")
+@click.option(
+    "--section", callback=utf8_text, help="Only articles filed under this section (e.g. Business)."
+)
 @click.option(
     "--in",
     "field",
@@ -52,14 +56,24 @@ SEARCH_CSV_FIELDS = ("article_id", "date", "section", "title", "url", "rank", "s
     help="Search only titles, bodies or image captions.",
 )
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--timeout",
+    default=search_limits.TIMEOUT_SECONDS,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
+    help="Stop a query running longer than this (0: no limit).",
+)
 @json_option
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @db_option
-def search(query, since, until, section, field, limit, as_json, as_csv, db_path):
+def search(query, since, until, section, field, limit, timeout, as_json, as_csv, db_path):
     """Full-text search of titles, bodies and image captions, best matches first (bm25).
 
-    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*. The table
-    gives each article's id, date, section, title, URL and a snippet, then the total count.
+    QUERY is SQLite FTS5 syntax: words, "a phrase", AND / OR / NOT, prefix*; at most
+    1000 characters and 50 terms. The table gives each article's id, date, section, title,
+    URL and a snippet, then the total count. Exit status 2 for a bad query, 1 when it ran
+    past --timeout ("query stopped after 5 s: narrow it").
 
     Example: ehz search '"West Lake" AND tea' --since 2021-01-01 --limit 5
     """
@@ -67,11 +81,7 @@ def search(query, since, until, section, field, limit, as_json, as_csv, db_path)
         raise click.UsageError("give --json or --csv, not both")
     conn = connect_ro(db_path)
     filters = {"since": since, "until": until, "section": section, "field": field}
-    try:
-        hits = run_search(conn, query, limit=limit, **filters)
-        total = count_matches(conn, query, **filters) if not (as_json or as_csv) else None
-    except BadArgument as exc:
-        raise click.ClickException(str(exc)) from None
+    hits = run_search(conn, query, limit=limit, timeout=timeout, **filters)
     if as_json:
         click.echo(json.dumps([h.__dict__ for h in hits], ensure_ascii=False, indent=2))
         return
@@ -85,6 +95,7 @@ def search(query, since, until, section, field, limit, as_json, as_csv, db_path)
     if not hits:
         click.echo("no matches")
         return
+    total = count_matches(conn, query, timeout=timeout, **filters)
     for hit in hits:
         click.echo(f"{hit.article_id}  {hit.date or '-'}  {hit.section or '-'}  {hit.title}")
         click.echo(f"    {hit.url}")
@@ -152,7 +163,7 @@ def show(article, version, fmt, page, image, db_path):
     if page is not None and image is not None:
         raise click.UsageError("give --html PAGE or --image K, not both")
     article_id = find_article(conn, article)
-    state = article_state(conn, article_id, version)
+    state = version_state(conn, article_id, version)
     if state is None:
         raise click.ClickException(f"no version {version} of article {article_id} in the archive")
     digest = None
@@ -180,9 +191,8 @@ def show(article, version, fmt, page, image, db_path):
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
         sys.stdout.flush()
-        out = sys.stdout.buffer
-        out.write(body)
-        out.flush()
+        with output_stream(None, binary=True) as out:
+            out.write(body)
         return
     record = article_record(conn, article_id, state["version"])
     if fmt == "json":
@@ -202,7 +212,7 @@ def show(article, version, fmt, page, image, db_path):
     show_default=True,
 )
 @date_options
-@click.option("--section", help="jsonl/csv: only articles filed under this section.")
+@click.option("--section", callback=utf8_text, help="jsonl/csv: only articles of this section.")
 @click.option(
     "--all-versions",
     is_flag=True,
@@ -229,7 +239,10 @@ def show(article, version, fmt, page, image, db_path):
     show_default=True,
     help="warc/wacz: who made the archive, for the warcinfo record.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here (- or none: stdout)."
+)
+@click.option("--raw", is_flag=True, help="CSV: write formula-like cells as they are.")
 @db_option
 def export(
     fmt,
@@ -243,17 +256,25 @@ def export(
     cdxj,
     operator,
     output,
+    raw,
     db_path,
 ):
     """Export records (jsonl: full records; csv: flat fields), or every fetch as WARC 1.1
     or as WACZ (WARC, CDXJ index, pages.jsonl, datapackage.json) that pywb replays.
 
     JSONL and CSV carry published_date, published_at, complete, version, first_seen and
-    last_seen with each record. WARC: warcinfo first; per fetch a request and a response
-    (first copy of its content) or a revisit (an unchanged re-fetch; a 304 as
-    server-not-modified); a metadata record naming the URL fetched from a mirror. Gzipped
-    when FILE ends in .gz. --since/--until filter by article date, --captured-since/--run
-    by capture.
+    last_seen with each record (--all-versions: every version, --section: one section).
+
+    WARC: warcinfo first; per fetch a request and a response (the URL's first copy of a body) or
+    a revisit (an unchanged re-fetch; a 304 as server-not-modified); a metadata record naming
+    the URL fetched from a mirror. Gzipped when FILE ends in .gz. --since/--until filter by
+    article date, --captured-since/--run by capture.
+
+    A FILE is written under a temporary name beside it and renamed into place when complete:
+    an interrupted export leaves the previous FILE (or none), never a truncated one.
+
+    CSV: a cell starting with = + - @ or a tab or carriage return (a spreadsheet would run it
+    as a formula) is written with a leading ' ; --raw writes it as stored.
 
     Example: ehz export --format csv --excel --section Business -o business.csv
       ehz export --format wacz --captured-since 2026-11-01 -o ehz.wacz
@@ -265,6 +286,7 @@ def export(
     from ehz_scraper.storage import wacz, warc
 
     conn = connect_ro(db_path)
+    output = None if is_stdout(output) else output
     web = fmt in ("warc", "wacz")
     if not web and (captured_since or run_id is not None):
         raise click.UsageError("--captured-since and --run are for --format warc or wacz")
@@ -291,32 +313,27 @@ def export(
     chosen = {"section": section, "all_versions": all_versions}
     with tqdm(total=total, unit=unit, file=sys.stderr, disable=None) as bar:
         if fmt == "wacz":
-            done = wacz.write_wacz(conn, output, flt, info, progress=bar)
+            with atomic_path(output) as part:
+                done = wacz.write_wacz(conn, part, flt, info, progress=bar)
             click.echo(
                 f"exported {done.records} WARC records ({done.index_lines} captures,"
                 f" {done.pages} pages) as wacz to {output}",
                 err=True,
             )
             return
-        target = Path(output) if output else None
-        if target is None:
-            stream = nullcontext(sys.stdout.buffer if web else sys.stdout)
-        elif web:
-            stream = target.open("wb")
-        else:
-            stream = target.open("w", encoding="utf-8", newline="")
-        with stream as out:
+        with output_stream(output, binary=web) as out:
             if fmt == "jsonl":
                 n = exports.write_jsonl(conn, out, since, until, bar, **chosen)
             elif fmt == "csv":
-                n = exports.write_csv(conn, out, since, until, bar, excel=excel, **chosen)
+                n = exports.write_csv(conn, out, since, until, bar, raw=raw, excel=excel, **chosen)
             else:
-                gz = bool(target and target.name.endswith(".gz"))
+                gz = bool(output and output.endswith(".gz"))
                 result = warc.write_warc(conn, out, flt, info, gzip=gz, progress=bar)
                 n = result.records
-                if cdxj:
-                    lines = wacz.cdxj_lines(result, target.name)
-                    Path(cdxj).write_text("".join(lines), encoding="utf-8")
+        if cdxj:
+            assert output is not None
+            with output_stream(cdxj, binary=False) as index:
+                index.write("".join(wacz.cdxj_lines(result, Path(output).name)))
     what = "WARC records" if web else "versions" if all_versions else "articles"
     click.echo(f"exported {n} {what} as {fmt} to {output or 'stdout'}", err=True)
 

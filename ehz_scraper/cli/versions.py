@@ -12,7 +12,7 @@ from ehz_scraper.cli import main
 from ehz_scraper.cli.archive_db import SQLITE_INT, connect_ro, db_option, find_article, print_table
 from ehz_scraper.cli.readable import render
 from ehz_scraper.site import PUBLISHER, SITE_NAME
-from ehz_scraper.storage.queries import article_state, article_versions
+from ehz_scraper.storage.queries import article_versions, version_state
 
 # What `ehz history` names as changed, and the record fields each name covers.
 CHANGE_PARTS = {
@@ -200,7 +200,7 @@ def cite(article, style, version, db_path):
 
     conn = connect_ro(db_path)
     article_id = find_article(conn, article)
-    state = article_state(conn, article_id, version)
+    state = version_state(conn, article_id, version)
     if state is None:
         raise click.ClickException(f"no version {version} of article {article_id} in the archive")
     record = article_record(conn, article_id, state["version"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -36,9 +38,19 @@ from ehz_scraper.site.urls import (
 from ehz_scraper.site.urls import page1_url as canonical_page1
 
 # One parser for every page: comments and processing instructions never reach the walk.
+# huge_tree: without it libxml2 stops at 256 levels of nesting and drops the rest silently.
 _PARSER = etree.HTMLParser(
-    encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    no_network=True,
+    default_doctype=False,
+    huge_tree=True,
 )
+# The warning of a page cut where it nests deeper than even huge_tree parses (2048 levels);
+# the run report counts records that carry it.
+MAX_DEPTH = 2048  # libxml2's nesting limit with huge_tree
+CUT_WARNING = "markup nested too deep: the page was cut at the parser's depth limit"
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,7 @@ class ArticleExtraction:
 
     record: Record
     bad_pages: list[int]
+    video_players: int = 0  # players (video, embed, object, iframe) in the pages' body
 
 
 @dataclass
@@ -72,7 +85,10 @@ def parse_page(page: Page) -> _Parsed:
         root = None
     if root is None or (root.find("body") is None and not len(root)):
         raise NotAnArticle("empty body")
-    return _Parsed(root, decoded.warnings, decoded.data)
+    warnings = list(decoded.warnings)
+    if any("Excessive depth in document" in e.message for e in _PARSER.error_log):
+        warnings.append(CUT_WARNING)
+    return _Parsed(root, warnings, decoded.data)
 
 
 def _title(parsed: _Parsed, blocks: dict) -> tuple[str, str | None]:
@@ -121,6 +137,28 @@ def extract_article_result(
     `url_hint`, e.g. from a file name); `article_id_hint` is used when no URL gives the id.
     Raises NotAnArticle when page 1 is not an article, BadURL when `url` is not an article URL.
     """
+    with _room_for_depth():
+        return _extract(pages, url, url_hint, article_id_hint)
+
+
+@contextmanager
+def _room_for_depth() -> Iterator[None]:
+    # The body walk recurses once per level of nesting; huge_tree lets a page nest 2048
+    # levels deep, past Python's default limit of 1000 (a RecursionError lost the article).
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(old + 2 * MAX_DEPTH)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _extract(
+    pages: Sequence[Page],
+    url: str | None,
+    url_hint: str | None,
+    article_id_hint: int | None,
+) -> ArticleExtraction:
     if not pages:
         raise NotAnArticle("no pages")
     given_url = canonical_page1(url)
@@ -171,6 +209,7 @@ def extract_article_result(
     bad_pages: list[int] = []
     bad_reasons: list[str] = []
     body_fallback = False
+    players = 0
     other_warnings = list(first.warnings)  # outside the README's vocabulary: decoding, image URLs
     for k, page in enumerate(pages, start=1):
         page_url = page1_url if k == 1 and page1_url else _page_url(page, page1_url, k)
@@ -178,16 +217,23 @@ def extract_article_result(
         prefix = "" if k == 1 else f"page {k}: "
         if k == 1:
             parsed = first
+            part, from_fallback = _body(parsed, page_url, k)
         else:
             try:
                 parsed = parse_page(page)
                 _title(parsed, template_blocks(parsed.tree))
+                part, from_fallback = _body(parsed, page_url, k)
             except NotAnArticle as exc:
                 bad_pages.append(k)
                 bad_reasons.append(f"page {k} not an article: {exc}")
                 continue
+            except Exception as exc:  # noqa: BLE001 - one bad later page must not lose page 1
+                bad_pages.append(k)
+                bad_reasons.append(f"page {k} extractor error: {type(exc).__name__}: {exc}")
+                continue
             other_warnings.extend(prefix + w for w in parsed.warnings)
         part, from_fallback = _body(parsed, page_url, k)
+        players += sum(len(xpaths.VIDEO_PLAYER(c)) for c in xpaths.CONTENT(parsed.tree))
         body_fallback = body_fallback or from_fallback
         other_warnings.extend(prefix + w for w in part.warnings)
         part_sections = part.sections
@@ -242,7 +288,7 @@ def extract_article_result(
         "body_text": body_text,
         "extraction": {"method": method, "warnings": warnings},
     }
-    return ArticleExtraction(record, bad_pages)
+    return ArticleExtraction(record, bad_pages, players)
 
 
 def extract_article(

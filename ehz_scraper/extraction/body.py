@@ -349,6 +349,11 @@ def find_body(tree: etree._Element) -> etree._Element | None:
     return found[0] if found else None
 
 
+# The current page in a pager: ASCII digits only (str.isdigit() accepts "²", which int()
+# then refuses), and no more than a pager could show.
+_PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
 @dataclass(frozen=True)
 class Pager:
     """What a page's article pager announces."""
@@ -381,6 +386,6 @@ def parse_pager(tree: etree._Element, article_id: int | None) -> Pager | None:
             hrefs.setdefault(number, href)
     for node in el.iter("span", "a", "b", "strong", "font"):
         text = (node.text or "").strip()
-        if text.isdigit() and (node.tag != "a" or not node.get("href")):
+        if _PAGE_NUMBER.fullmatch(text) and (node.tag != "a" or not node.get("href")):
             numbers.append(int(text))  # the current page, shown without a link
     return Pager(max(numbers) if numbers else None, hrefs)

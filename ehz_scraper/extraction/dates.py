@@ -20,29 +20,36 @@ _MONTH = (
     r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+# Digits are written [0-9] throughout: `\d` also matches other scripts' digits ("٣", "²").
 # A time and an optional zone: "10:31", "10:31:05", "10:31 AM", "02:31Z", "10:31 UTC+8".
 _TIME = (
-    r"(?:(?:[T\s]+|\s*,\s*)(?P<hh>\d{1,2}):(?P<mi>\d{2})(?::(?P<ss>\d{2})(?:\.\d+)?)?"
+    r"(?:(?:[T\s]+|\s*,\s*)(?P<hh>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<ss>[0-9]{2})(?:\.[0-9]+)?)?"
     r"(?:\s*(?P<ampm>[ap]\.?m\.?)(?![a-z]))?"
-    r"(?:\s*\(?(?P<tz>Z(?![a-z])|[+-]\d{2}:?\d{2}|(?:UTC|GMT)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?"
+    r"(?:\s*\(?(?P<tz>Z(?![a-z])|[+-][0-9]{2}:?[0-9]{2}"
+    r"|(?:UTC|GMT)(?:\s*[+-]\s*[0-9]{1,2}(?::?[0-9]{2})?)?"
     r"|CST|BJT|Beijing\s+time)\)?)?)?"
 )
 _NUMERIC = re.compile(
-    r"(?<!\d)(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?!\d)日?" + _TIME,
+    r"(?<![0-9])(?P<y>[0-9]{4})\s*[-/.年]\s*(?P<m>[0-9]{1,2})\s*[-/.月]\s*"
+    r"(?P<d>[0-9]{1,2})(?![0-9])日?" + _TIME,
     re.I,
 )
 _MONTH_FIRST = re.compile(
-    r"(?<![a-z])" + _MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})(?!\d)" + _TIME,
+    r"(?<![a-z])" + _MONTH + r"\s+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,?\s+"
+    r"(?P<y>[0-9]{4})(?![0-9])" + _TIME,
     re.I,
 )
 _DAY_FIRST = re.compile(
-    r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<y>\d{4})(?!\d)" + _TIME,
+    r"(?<![0-9])(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?\s+"
+    + _MONTH
+    + r",?\s+(?P<y>[0-9]{4})(?![0-9])"
+    + _TIME,
     re.I,
 )
 _COMPACT = re.compile(
-    r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<hh>\d{2})(?P<mi>\d{2})(?P<ss>\d{2})?)?$"
+    r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})(?:(?P<hh>[0-9]{2})(?P<mi>[0-9]{2})(?P<ss>[0-9]{2})?)?$"
 )
-_TZ_OFFSET = re.compile(r"([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
+_TZ_OFFSET = re.compile(r"([+-])\s*([0-9]{1,2})(?::?([0-9]{2}))?$")
 
 
 @dataclass(frozen=True)

@@ -64,15 +64,29 @@ class Decoded:
         return self.data.decode("utf-8")
 
 
-def _codec(label: str | None) -> str | None:
+# Python codecs that decode bytes to str but are no page's charset: escape schemes (a page
+# "in" unicode_escape turns backslashes into mojibake), codecs that always fail, and forms
+# browsers refuse (UTF-7). Bytes-to-bytes codecs (base64, rot13, hex, zlib, ...) are caught
+# by `_is_text_encoding`.
+_NOT_PAGE_CODECS = frozenset(
+    {"undefined", "unicode-escape", "raw-unicode-escape", "utf-7", "idna", "punycode"}
+)
+
+
+def page_codec(label: str | None) -> str | None:
+    """The Python codec for a declared charset label, or None when the label is no text
+    encoding a page can be written in (unknown, base64, rot13, unicode_escape, ...)."""
     if not label:
         return None
     label = label.strip().strip("\"'").lower()
     label = _ALIASES.get(label, label)
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_PAGE_CODECS:
+        return None
+    return info.name
 
 
 def header_charset(content_type: str | None) -> str | None:
@@ -109,13 +123,14 @@ def _detect(body: bytes) -> str | None:
     # Only encodings a Hangzhou government site plausibly uses: an open guess on a short page
     # picks Korean or Cyrillic code pages for GBK bytes.
     best = from_bytes(body, cp_isolation=_DETECTABLE).best()
-    return _codec(best.encoding) if best is not None else None
+    return page_codec(best.encoding) if best is not None else None
 
 
 def decode_text(body: bytes, content_type: str | None = None) -> tuple[str, str, list[str], bool]:
     """(text, encoding, warnings, had a BOM): the one charset rule of ehz.
 
-    BOM, then the HTTP and <meta> declarations (valid UTF-8 outranks them), then detection.
+    BOM, then the HTTP and <meta> declarations (valid UTF-8 outranks them; a label that is no
+    text encoding, such as base64 or unicode_escape, counts as none), then detection.
     The extractor reads pages with it and the archive records the encoding it chose.
     """
     warnings: list[str] = []
@@ -125,7 +140,14 @@ def decode_text(body: bytes, content_type: str | None = None) -> tuple[str, str,
             return body[len(mark) :].decode(name, "replace"), name, warnings, True
     text: str | None = None
     encoding = ""
-    declared = [_codec(header_charset(content_type)), _codec(meta_charset(body))]
+    labels = [header_charset(content_type), meta_charset(body)]
+    declared = [page_codec(label) for label in labels]
+    for label, codec in zip(labels, declared, strict=True):
+        if label and codec is None:
+            # Treated as no declaration: the bytes decide (UTF-8, then detection).
+            warnings.append(
+                f"declared charset {label[:40]} ignored: unknown or not a text encoding"
+            )
     if not body.isascii():
         # Valid UTF-8 with non-ASCII bytes is practically never legacy-encoded text, while a
         # wrong declaration is common (servers default to ISO-8859-1): prefer the bytes.

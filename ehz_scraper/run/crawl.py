@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import sys
 import traceback
@@ -36,6 +37,20 @@ def crawl_argv(
     for key, value in settings.items():
         argv += ["-s", f"{key}={value}"]
     return argv
+
+
+def _print_summary(summary: str) -> None:
+    """The summary on stdout; a reader that went away (`| head -1`) changes nothing: the
+    exit status stays the run's, and no BrokenPipeError traceback follows at exit. A summary
+    may name a path that is not valid UTF-8: it is still printed whole."""
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(summary.encode("utf-8", "surrogateescape") + b"\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush goes nowhere
+        os.close(devnull)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -116,11 +131,15 @@ class Command(ScrapyCrawl):
             self._bootstrap_error(error)
             return
         report = crawler.get_extension(RunReport) if hasattr(crawler, "extensions") else None
-        if report is None or report.verdict is None:
+        if report is None:  # the report was turned off on purpose (see REQUIRED_EXTENSIONS)
             self.exitcode = ExitStatus.FAILED if self.crawler_process.bootstrap_failed else 0
             return
-        print(report.summary, flush=True)
+        if report.verdict is None or report.summary is None:
+            # The crawl ended without its verdict (spider_closed never ran): not a success.
+            self._fail(ExitStatus.FAILED, "failed: the run ended without a verdict (see the log)")
+            return
         self.exitcode = int(report.verdict.exit_status)
+        _print_summary(report.summary)
 
     def _bootstrap_error(self, error: BaseException) -> None:
         if isinstance(error, ArchiveLocked):

@@ -7,6 +7,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import math
 import os
 import socket
 import time
@@ -28,8 +29,12 @@ LOCK_SUFFIX = ".lock"
 
 
 def lock_path_for(db_path: str | os.PathLike[str]) -> Path:
-    """The lock file of an archive: beside it, named `<archive>.lock`."""
-    return Path(f"{os.fspath(db_path)}{LOCK_SUFFIX}")
+    """The lock file of an archive: beside the file itself, named `<archive>.lock`.
+
+    Keyed on the resolved file (symlinks followed, relative paths made absolute): two
+    spellings of one archive must meet at one lock.
+    """
+    return Path(f"{os.path.realpath(os.fspath(db_path))}{LOCK_SUFFIX}")
 
 
 def _process_start(pid: int) -> str | None:
@@ -53,6 +58,23 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+class BadLock(ValueError):
+    """A lock file that names no holder: unreadable, garbled, mistyped or a dangling symlink."""
+
+
+# Linux's largest pid_max is 2**22; anything beyond 2**31 is no PID on any system (and a
+# 20-digit one is an OverflowError in os.kill).
+MAX_PID = 2**31 - 1
+_LOCK_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "pid": int,
+    "host": str,
+    "started": str,
+    "started_ts": (int, float),
+    "proc_start": (str, type(None)),
+    "command": str,
+}
+
+
 @dataclass(frozen=True)
 class LockInfo:
     """Who holds the lock: process id, host, when it started and what it runs."""
@@ -63,6 +85,21 @@ class LockInfo:
     started_ts: float
     proc_start: str | None  # kernel start time of the holder, None off Linux
     command: str
+
+    @classmethod
+    def from_json(cls, data: object) -> LockInfo:
+        """The holder a lock file's JSON names; BadLock when a field is missing or mistyped."""
+        if not isinstance(data, dict) or not set(_LOCK_FIELDS) <= set(data):
+            raise BadLock("not a lock: fields missing")
+        for name, types in _LOCK_FIELDS.items():
+            value = data[name]
+            if isinstance(value, bool) or not isinstance(value, types):
+                raise BadLock(f"not a lock: {name} is {type(value).__name__}")
+        if not 0 <= data["pid"] <= MAX_PID:
+            raise BadLock(f"not a lock: PID {str(data['pid'])[:30]} out of range")
+        if not math.isfinite(data["started_ts"]):
+            raise BadLock("not a lock: started_ts is not a time")
+        return cls(**{name: data[name] for name in _LOCK_FIELDS})
 
     def describe(self) -> str:
         """`PID 1234 on host since 2026-11-26T07:00:00Z (scrapy crawl latest)`."""
@@ -107,18 +144,32 @@ class RunLock:
         self.recovered: LockInfo | None = None  # the stale lock taken over, if any
 
     def read(self) -> LockInfo | None:
-        """The lock's current holder, None when unlocked; raises ValueError for a garbled file."""
+        """The lock's current holder, None when unlocked; raises BadLock for a file that holds
+        no holder (unreadable, not JSON, wrong types, a PID out of range, a dangling symlink)."""
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
+            if self.path.is_symlink():
+                raise BadLock("a symlink to nowhere") from None
             return None
-        data = json.loads(raw)
-        return LockInfo(**data)
+        except OSError as exc:
+            raise BadLock(f"unreadable: {exc.strerror or exc}") from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise BadLock(f"not a lock: {exc}") from None
+        return LockInfo.from_json(data)
 
     def stale_reason(self, info: LockInfo, now: float | None = None) -> str | None:
         """Why the lock `info` is stale, or None while its holder may still be running."""
         now = time.time() if now is None else now
         if info.host == socket.gethostname():
+            if info.pid == 0:
+                return "PID 0 is no process"  # os.kill(0, 0) would test our own group
+            if info.pid == 1 and not (info.proc_start and info.proc_start == _process_start(1)):
+                # PID 1 is always alive (init): only a crawl that ran as a container's init,
+                # with the start time to prove it, holds a lock as PID 1.
+                return "PID 1 is init, not a crawl"
             if not _pid_alive(info.pid):
                 return f"PID {info.pid} is not running"
             current = _process_start(info.pid)
@@ -144,10 +195,10 @@ class RunLock:
         with self._serialised(folder):
             try:
                 holder = self.read()
-            except (ValueError, TypeError) as exc:
+            except BadLock as exc:
                 # Only a hand-edited or foreign file can be garbled: creation is atomic.
-                logger.warning("Replacing unreadable lock file %s (%s)", self.path, exc)
-                self.path.unlink(missing_ok=True)
+                logger.warning("Recovering stale lock %s: %s (%s)", self.path, "no holder", exc)
+                self._remove_stale()
                 holder = None
             if holder is not None:
                 reason = self.stale_reason(holder)
@@ -158,7 +209,7 @@ class RunLock:
                 logger.warning(
                     "Recovering stale lock %s: %s (%s)", self.path, holder.describe(), reason
                 )
-                self.path.unlink(missing_ok=True)
+                self._remove_stale()
                 self.recovered = holder
             self._create(mine)
         self.held = mine
@@ -172,7 +223,7 @@ class RunLock:
         with self._serialised(self.path.parent):
             try:
                 current = self.read()
-            except (ValueError, TypeError):
+            except BadLock:
                 current = None
             if current is not None and (current.pid, current.started_ts) == (
                 self.held.pid,
@@ -193,13 +244,24 @@ class RunLock:
         name = str(self.path)
         return name.removesuffix(LOCK_SUFFIX)
 
+    def _remove_stale(self) -> None:
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:  # e.g. a directory where the lock file should be
+            raise ArchiveError(
+                f"cannot remove the stale lock {self.path}: {exc.strerror or exc}"
+            ) from None
+
     def _create(self, info: LockInfo) -> None:
         tmp = self.path.with_name(f"{self.path.name}.{info.pid}.tmp")
         tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
         try:
             os.link(tmp, self.path)  # atomic, and fails if a lock appeared meanwhile
         except FileExistsError:
-            holder = self.read()
+            try:
+                holder = self.read()
+            except BadLock:
+                holder = None
             raise ArchiveLocked(
                 f"archive {self._db_name()} is locked by another crawl: "
                 f"{holder.describe() if holder else 'unknown holder'}"

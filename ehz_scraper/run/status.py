@@ -28,7 +28,8 @@ class RunCounts:
     failed: int = 0  # articles the pipelines could not archive (failure rows of this run)
     fallback: int = 0
     fetch_failures: int = 0
-    not_articles: int = 0  # extract-stage failures
+    not_articles: int = 0  # extract-stage failures: pages that are no article
+    extractor_errors: int = 0  # extract-stage failures: the extractor raised (drift, or a bug)
     missing_field: int = 0  # validate-stage failures: a record without title or body
     store_failures: int = 0
     requests: int = 0
@@ -36,8 +37,14 @@ class RunCounts:
     responses_bytes: int = 0
     spider_errors: int = 0
     item_errors: int = 0  # items an exception in the pipelines lost (in no table)
+    write_failures: list[str] = field(default_factory=list)  # archive writes that failed
+    items_not_stored: int = 0  # items the failed writes rolled back
     duration: float | None = None
     walks_cut: list[str] = field(default_factory=list)  # listing walks a trap or failure cut
+    failed_listings: list[str] = field(default_factory=list)  # pages empty where links were
+    empty_sections: list[str] = field(default_factory=list)  # page 1 empty, never any links
+    cut_pages: int = 0  # pages (articles, listings) cut by markup nested too deep
+    empty_templates: int = 0  # validate failures: template title, no body, image or player
     first_failures: list[tuple[str, str, str]] = field(default_factory=list)  # stage, url, reason
 
     @property
@@ -47,7 +54,7 @@ class RunCounts:
     @property
     def attempted(self) -> int:
         """Articles the pipelines tried to extract (fetched, whether or not it worked)."""
-        return self.extracted + self.not_articles + self.missing_field
+        return self.extracted + self.not_articles + self.missing_field + self.extractor_errors
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,12 @@ def judge_run(
     or more than `drift_threshold` of the articles needed fallback extraction or lacked a
     required field; both only once at least `drift_min_articles` articles were tried.
     """
+    if counts.write_failures:
+        # Whatever else happened, the archive does not hold what the run fetched.
+        lost = f" ({counts.items_not_stored} items not stored)" if counts.items_not_stored else ""
+        more = len(counts.write_failures) - 1
+        also = f"; {more} more failed writes" if more > 0 else ""
+        return Verdict("failed", (f"{counts.write_failures[0]}{lost}{also}",))
     if close_reason == "shutdown":
         return Verdict("interrupted", ("stopped by a signal before the end",))
     if close_reason and close_reason.startswith("closespider_"):
@@ -89,6 +102,8 @@ def judge_run(
     example = f" (e.g. {counts.first_failures[0][2]})" if counts.first_failures else ""
     if counts.spider in LISTING_SPIDERS and counts.listing_pages == 0:
         return Verdict("failed", (f"no listing page could be walked{example}",))
+    if counts.empty_sections:
+        return Verdict("failed", tuple(counts.empty_sections))
     if counts.run_id is None:
         # No run row: the archive was not written (no store pipeline); only the walk is known.
         return Verdict("finished", ("no run recorded in the archive",))
@@ -96,41 +111,58 @@ def judge_run(
         return Verdict(
             "failed", (f"no article could be fetched: {counts.fetch_failures} failed{example}",)
         )
-    reasons: list[str] = list(counts.walks_cut)
+    reasons: list[str] = list(counts.walks_cut) + list(counts.failed_listings)
     if counts.spider_errors:
         reasons.append(f"{counts.spider_errors} errors in spider callbacks (see the log)")
+    if counts.cut_pages:
+        reasons.append(
+            f"{counts.cut_pages} page{'s' if counts.cut_pages != 1 else ''} cut by markup"
+            " nested deeper than the parser's limit"
+            " (2048 levels): text and links past that point are missing"
+        )
     if counts.item_errors:
         reasons.append(f"{counts.item_errors} items lost to errors in the pipelines (see the log)")
     if counts.attempted >= drift_min_articles:
+        empty = (
+            f", {counts.empty_templates} with a template title but no body text, image or"
+            " video player"
+            if counts.empty_templates
+            else ""
+        )
         if counts.links_listed > 0 and counts.extracted == 0:
             reasons.append(
                 f"listing pages yielded {counts.links_listed} links but none of the "
                 f"{counts.attempted} articles fetched could be extracted "
                 f"({counts.not_articles} not an article, {counts.missing_field} missing a "
-                "required field): has the site been redesigned?"
+                f"required field{empty}{_and_errors(counts)}): has the site been redesigned?"
             )
         else:
-            drifted = counts.fallback + counts.missing_field
+            # An extractor error is drift too: markup the extractor was not written for.
+            drifted = counts.fallback + counts.missing_field + counts.extractor_errors
             share = drifted / counts.attempted
             if share > drift_threshold:
                 reasons.append(
                     f"{drifted} of {counts.attempted} articles ({share:.0%}) needed fallback "
-                    f"extraction or lacked a required field (threshold {drift_threshold:.0%}): "
-                    "has the site been redesigned?"
+                    f"extraction or lacked a required field{empty}{_and_errors(counts)} (threshold "
+                    f"{drift_threshold:.0%}): has the site been redesigned?"
                 )
     if reasons:
         return Verdict("degraded", tuple(reasons))
     return Verdict("finished")
 
 
-def read_run_counts(db_path: str | Path, spider: str, since: str | None = None) -> RunCounts:
-    """The counts of the newest run of `spider` in the archive (started at or after `since`).
+def _and_errors(counts: RunCounts) -> str:
+    n = counts.extractor_errors
+    return f", {n} extractor error{'s' if n != 1 else ''}" if n else ""
 
-    The archive lock guarantees one crawl at a time, so the newest run row is this crawl's.
-    Returns empty counts when the archive or the row does not exist (the crawl failed early).
+
+def read_run_counts(db_path: str | Path, spider: str, run_id: int | None) -> RunCounts:
+    """The counts of run `run_id` of `spider` as its committed row and tables hold them.
+
+    Returns empty counts when there is no run id, archive or row (the crawl failed early).
     """
     counts = RunCounts(spider=spider)
-    figures = run_figures(db_path, spider, since)
+    figures = run_figures(db_path, run_id) if run_id is not None else {}
     if not figures:
         return counts
     row = figures["row"]
@@ -149,8 +181,10 @@ def read_run_counts(db_path: str | Path, spider: str, since: str | None = None) 
     counts.links_listed = figures["links_listed"]
     by_stage = figures["failures_by_stage"]
     counts.fetch_failures = by_stage.get("fetch", 0)
-    counts.not_articles = by_stage.get("extract", 0)
+    counts.extractor_errors = figures.get("extractor_errors", 0)
+    counts.not_articles = by_stage.get("extract", 0) - counts.extractor_errors
     counts.missing_field = by_stage.get("validate", 0)
     counts.store_failures = by_stage.get("store", 0)
+    counts.empty_templates = figures.get("empty_templates", 0)
     counts.first_failures = [tuple(f) for f in figures["first_failures"]]
     return counts

@@ -30,6 +30,8 @@ def _cls(name: str) -> str:
 TITLE_CLASS, INFO_CLASS, BREADCRUMB_CLASS = "con_title", "info", "bread"
 TEMPLATE_BLOCKS = _X("/descendant::div[@class]")
 CONTENT = _X("id('Content')")
+# A video-only article is recognised by its player in the body, never by missing text.
+VIDEO_PLAYER = _X(".//video | .//embed | .//object | .//iframe[@src]")
 PAGER = _X("id('div_currpage')")
 
 ### 2. ARTICLE PAGE: FALLBACKS (generic markup, for pages in a template we have not seen)

@@ -13,14 +13,18 @@ from ehz_scraper.errors import BadURL
 SITE_ORIGIN = "https://www.ehangzhou.gov.cn"
 SITE_HOST = "www.ehangzhou.gov.cn"
 SITE_HOSTS = frozenset({"www.ehangzhou.gov.cn", "ehangzhou.gov.cn"})
-MAX_ARTICLE_ID = 2**63 - 1  # SQLite's largest INTEGER; a link beyond it is junk, not an article
+# The site's ids have 6 digits; a longer run of digits is junk, not an article (and 4,300
+# digits or more are a ValueError in int()). Page numbers get the same bound.
+MAX_ID_DIGITS = 12
 
 # The CMS's URL conventions, each written once here; every other pattern is built from these.
-# An article page's file: c_<id>.htm, page k >= 2 as c_<id>_<k>.htm.
-_ID, _PAGE, _EXT = r"c_(?P<id>\d+)", r"_(?P<page>\d+)", r"\.html?"
+# An article page's file: c_<id>.htm, page k >= 2 as c_<id>_<k>.htm. ASCII digits only: `\d`
+# also matches "٣" (which int() reads as 3) and "²" (which int() refuses).
+_ID = rf"c_(?P<id>[0-9]{{1,{MAX_ID_DIGITS}}})"
+_PAGE, _EXT = rf"_(?P<page>[0-9]{{1,{MAX_ID_DIGITS}}})", r"\.html?"
 _ARTICLE_FILE = _ID + "(?:" + _PAGE + ")?" + _EXT
 # The folder an article sits in: /<YYYY-MM>/<DD>/.
-_DATE_FOLDER = r"(?P<year>\d{4})-(?P<month>\d{2})/(?P<day>\d{2})/"
+_DATE_FOLDER = r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/"
 
 ARTICLE_PATH_RE = re.compile("/" + _DATE_FOLDER + _ARTICLE_FILE + "$")
 # The same pattern in a local file path (for `ehz extract` without --url).
@@ -36,6 +40,28 @@ LATER_PAGE_HREF_RE = re.compile(
     ).encode(),
     re.IGNORECASE,
 )
+
+
+# A section's listing page, node_<n>.htm and node_<n>_<k>.htm (the CMS's convention). Spiders
+# find listings by navigation, never by this; it only names what a WARC record is on import.
+LISTING_PATH_RE = re.compile(r"/node_\d+(?:_\d+)?\.html?$")
+HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
+
+
+def page_kind(url: str, content_type: str | None = None) -> str:
+    """What a canonical site URL is: home, listing, robots, article, image or other."""
+    path = urlsplit(url).path or "/"
+    if path == "/robots.txt":
+        return "robots"
+    if path in HOME_PATHS:
+        return "home"
+    if ARTICLE_PATH_RE.search(path):
+        return "article"
+    if LISTING_PATH_RE.search(path):
+        return "listing"
+    if (content_type or "").lower().startswith("image/") or path.startswith("/img/"):
+        return "image"
+    return "other"
 
 
 def later_page_marker(article_id: int) -> bytes:
@@ -121,8 +147,6 @@ def parse_article_url(url: str) -> ArticleRef | None:
     match = ARTICLE_PATH_RE.search(parts.path)
     if match is None or parts.hostname not in SITE_HOSTS:
         return None
-    if int(match["id"]) > MAX_ARTICLE_ID or int(match["page"] or 1) > MAX_ARTICLE_ID:
-        return None  # no such article: the archive keys ids as SQLite INTEGERs
     return _ref(match, url, parts)
 
 

@@ -12,11 +12,13 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from ehz_scraper import wire
-from ehz_scraper.errors import BadArgument
+from ehz_scraper.errors import BadArgument, BadURL
 from ehz_scraper.items import (
     STOP_END_OF_LISTING,
+    STOP_FAILED_LISTING,
     STOP_INCREMENTAL,
+    STOP_NO_LINKS,
+    STOP_NOTHING_LISTED,
     ArticleCapture,
     FailedFetch,
     ListingPage,
@@ -24,10 +26,12 @@ from ehz_scraper.items import (
 )
 from ehz_scraper.site.urls import (
     article_page_url,
+    canonicalize_url,
     parse_article_url,
     to_fetch_url,
 )
 from ehz_scraper.spiders import navigation as nav
+from ehz_scraper.spiders import wire
 from ehz_scraper.spiders.args import CrawlArgs, Mode, WalkArgs, parse_args
 from ehz_scraper.spiders.fetch_errors import describe_failure, http_status_reason
 from ehz_scraper.storage.reader import ArchiveReader
@@ -60,6 +64,7 @@ class Walk:
     coverage: set[str]  # article URLs listed on pages that completed runs walked
     seen: set[str] = field(default_factory=set)  # listing URLs requested
     pages: int = 0
+    listed_before: int = 0  # distinct article URLs earlier walks of the section listed
 
 
 class EhzSpider(scrapy.Spider):
@@ -150,7 +155,11 @@ class EhzSpider(scrapy.Spider):
 
     def start_walk(self, section: str, listing_url: str) -> Iterator[Request]:
         """Page 1 of a section's listing, then the section's failed articles due a retry."""
-        walk = Walk(section=section, coverage=self.archive.completed_coverage(section))
+        walk = Walk(
+            section=section,
+            coverage=self.archive.completed_coverage(section),
+            listed_before=self.archive.listed_count(section),
+        )
         yield self.listing_request(walk, listing_url)
         # Retries the walk may never reach (it stops on covered ground, or is cut by
         # max_pages): failures of articles any earlier walk of this section listed.
@@ -172,7 +181,10 @@ class EhzSpider(scrapy.Spider):
         )
 
     def parse_listing(self, response: Response, walk: Walk, listing_url: str) -> Iterator[Any]:
-        tree = nav.parse_html(response.body)
+        tree, cut = nav.parse_html_cut(response.body)
+        if cut:
+            self.logger.warning("listing page %s nests too deep: it was cut", listing_url)
+            self.crawler.stats.inc_value("ehz/cut_pages")  # the drift alarm counts these
         found = nav.listing_articles(tree, response.url, self.mirror) if tree is not None else None
         urls = found.urls if found else []
         new = [u for u in urls if not self.is_known(u)]
@@ -183,8 +195,18 @@ class EhzSpider(scrapy.Spider):
             next_url = nav.next_listing_page(tree, response.url, walk.pages, self.mirror)
         stop: str | None = None
         if not urls:
-            stop = "no article links"
-            self.logger.warning("listing page %s lists no article: the walk stops", listing_url)
+            # Page 1 of a section that listed articles before, or a later page that listed
+            # some before, has failed; a later page never seen with links is the listing's end.
+            before = (
+                walk.listed_before if walk.pages == 1 else self.archive.links_listed_at(listing_url)
+            )
+            if before:
+                stop = f"{STOP_FAILED_LISTING} {before}"
+            elif walk.pages == 1:
+                stop = STOP_NOTHING_LISTED
+            else:
+                stop = STOP_NO_LINKS
+            self.logger.warning("listing page %s lists no article: %s", listing_url, stop)
         elif args.mode is Mode.incremental and not new and urls[-1] in walk.coverage:
             # Everything listed is known, and the page's oldest article is ground a completed
             # walk covered: all older articles were handled then (an interrupted run's
@@ -298,6 +320,14 @@ class EhzSpider(scrapy.Spider):
                     url=url, page=page, reason=reason, failed_at=utcnow(), status=response.status
                 )
             )
+        elif (redirected := self._redirected_elsewhere(response, url)) is not None:
+            # Only a page whose final URL is this article's page may feed its record.
+            reason, other = redirected
+            state.capture.failed.append(
+                FailedFetch(url=url, page=page, reason=reason, failed_at=utcnow())
+            )
+            if other is not None:
+                yield from self.article_requests(other, None, state.capture.listing_section)
         else:
             state.capture.pages.append(self._page_fetch(response, url, page))
             found = nav.article_pages(
@@ -308,6 +338,24 @@ class EhzSpider(scrapy.Spider):
                     state.page_urls.setdefault(k, page_url)
             yield from self.image_requests(response, response.body)
         yield from self._next_or_done(state)
+
+    def _redirected_elsewhere(self, response: Response, url: str) -> tuple[str, str | None] | None:
+        """(failure reason, the other article's page 1 or None) when a redirect took the
+        request away from page `url`; None when the final URL is that page (or equivalent)."""
+        if not response.meta.get("redirect_urls"):
+            return None
+        try:
+            final = canonicalize_url(response.url, mirror=self.mirror)
+        except BadURL:
+            return f"not an article: redirected to {response.url}", None
+        if final == url:
+            return None  # http -> https, no www -> www: the same page
+        ref, wanted = parse_article_url(final), parse_article_url(url)
+        if ref is None:
+            return f"not an article: redirected to {final}", None
+        if wanted is not None and ref.article_id == wanted.article_id:
+            return f"redirected to page {ref.page} of the article ({final})", None
+        return f"redirected to c_{ref.article_id}", ref.page1_url
 
     # --- images ---------------------------------------------------------------------
 
@@ -335,7 +383,11 @@ class EhzSpider(scrapy.Spider):
                 callback=self.image_fetched,
                 errback=self.image_failed,
                 cb_kwargs={"url": url},
-                meta={wire.KIND: "image", "download_maxsize": self.image_maxsize},
+                meta={
+                    wire.KIND: "image",
+                    "download_maxsize": self.image_maxsize,
+                    "handle_httpstatus_list": [304],  # a conditional GET's answer, no error
+                },
                 priority=5,  # after the article's own pages
             )
 

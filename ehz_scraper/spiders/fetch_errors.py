@@ -21,8 +21,8 @@ from twisted.web._newclient import ResponseFailed
 
 from ehz_scraper.extraction.text import normalize_space
 
-_MAXSIZE_RE = re.compile(r"larger than download max size \((\d+)\)")
-_DECOMPRESS_RE = re.compile(r"DOWNLOAD_MAXSIZE \((\d+) B\) during decompression")
+_MAXSIZE_RE = re.compile(r"larger than download max size \(([0-9]+)\)")
+_DECOMPRESS_RE = re.compile(r"DOWNLOAD_MAXSIZE \(([0-9]+) B\) during decompression")
 _OFFSITE_RE = re.compile(r"Filtered offsite request to '([^']*)'")
 
 
@@ -97,7 +97,7 @@ def describe_failure(
 
 
 def _ignored_reason(text: str, request: Any) -> str:
-    if text.startswith("redirect offsite to "):
+    if text.startswith(("redirect offsite to ", "refused: ")):
         return _one_line(text)  # from OffsiteRedirectMiddleware
     if text == "Forbidden by robots.txt":
         return "disallowed by robots.txt"

@@ -13,6 +13,7 @@ from ehz_scraper.errors import BadURL
 from ehz_scraper.extraction.text import normalize_space
 from ehz_scraper.site import selectors as X
 from ehz_scraper.site.urls import (
+    HOME_PATHS,
     LATER_PAGE_HREF_RE,
     canonicalize_url,
     is_site_url,
@@ -21,7 +22,8 @@ from ehz_scraper.site.urls import (
 )
 
 _HOME_PATHS = frozenset({"/", "/index.htm", "/index.html", "/index.shtml"})
-_NUMBER = re.compile(r"^\d+$")
+# A pager's page number: ASCII digits (isdigit() takes "²", int() does not), a sane length.
+_NUMBER = re.compile(r"^[0-9]{1,6}$")
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,26 @@ class ListingLinks:
         return self.selector >= len(X.LISTING_CONTAINERS)
 
 
+# huge_tree: without it libxml2 stops at 256 levels of nesting (300 unclosed <font> tags) and
+# silently drops the rest of the page; with it, at 2048 levels, which is then reported.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
+CUT_MARKUP = "Excessive depth in document"
+
+
+def parse_html_cut(body: bytes | str) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """(tree or None when the bytes hold no HTML, True when the parser cut the page short)."""
+    if not body:
+        return None, False
+    try:
+        tree = lxml.html.document_fromstring(body, parser=_PARSER)
+    except (ParserError, ValueError):
+        return None, False
+    return tree, any(CUT_MARKUP in e.message for e in _PARSER.error_log)
+
+
 def parse_html(body: bytes | str) -> lxml.html.HtmlElement | None:
     """An lxml tree of a page, or None when the bytes hold no HTML at all."""
-    if not body:
-        return None
-    try:
-        return lxml.html.document_fromstring(body)
-    except (ParserError, ValueError):
-        return None
+    return parse_html_cut(body)[0]
 
 
 def _links(
@@ -89,7 +103,7 @@ def nav_links(tree: lxml.html.HtmlElement, page_url: str, mirror: str | None = N
             link
             for link in _links(tree, xpath, page_url, mirror)
             if link.text
-            and urlsplit(link.url).path not in _HOME_PATHS
+            and urlsplit(link.url).path not in HOME_PATHS
             and parse_article_url(link.url) is None
         ]
         if links:

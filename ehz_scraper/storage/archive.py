@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ehz_scraper.errors import ArchiveWriteFailed
 from ehz_scraper.extraction.page import header_value
 from ehz_scraper.items import ArticleCapture, ListingPage, PageFetch, ResourceFailure
 from ehz_scraper.storage.published import captions_text, published
@@ -41,7 +43,8 @@ COUNT_FIELDS = (
 
 @dataclass(frozen=True)
 class StoreOutcome:
-    """What storing one article did: `new`, `changed` or `unchanged`, and its current version."""
+    """What storing one article did: `new`, `changed`, `unchanged` (or `stale`: not written,
+    the article changed since it was read), and its current version."""
 
     status: str
     version: int
@@ -55,6 +58,16 @@ def record_json(record: dict[str, Any]) -> str:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _write_failed(exc: BaseException) -> str:
+    return "archive write failed: " + (" ".join(str(exc).split()) or type(exc).__name__)
+
+
+def _disk_error(exc: BaseException) -> bool:
+    """A write the file system refused (full, quota, I/O): not this article's fault."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and (code & 0xFF) in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR)
 
 
 class ArchiveWriter:
@@ -78,6 +91,9 @@ class ArchiveWriter:
         self._batch_started = 0.0
         self.run_id: int | None = None
         self.counts: Counter[str] = Counter()
+        # The counts as of the last successful commit: a rolled-back batch takes its counts
+        # with it, so the run row only ever counts rows that exist.
+        self._committed_counts: Counter[str] = Counter()
         self._pending = 0
         self._in_batch = False
 
@@ -87,17 +103,25 @@ class ArchiveWriter:
     def _item(self):
         """One article's writes: all or nothing, inside the current batch transaction."""
         if not self._in_batch:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._execute_or_abandon("BEGIN IMMEDIATE")
             self._in_batch = True
             self._batch_started = time.monotonic()
-        self.conn.execute("SAVEPOINT item")
+        self._execute_or_abandon("SAVEPOINT item")
+        counts = self.counts.copy()
         try:
             yield
-        except BaseException:
-            self.conn.execute("ROLLBACK TO item")
-            self.conn.execute("RELEASE item")
+        except BaseException as exc:
+            if not self.conn.in_transaction:
+                # SQLite rolled the whole batch back itself (SQLITE_FULL, SQLITE_IOERR...).
+                lost = self._abandon_batch()
+                raise ArchiveWriteFailed(_write_failed(exc), lost) from exc
+            self.counts = counts
+            self._execute_or_abandon("ROLLBACK TO item")
+            self._execute_or_abandon("RELEASE item")
+            if _disk_error(exc):
+                raise ArchiveWriteFailed(_write_failed(exc), 1) from exc
             raise
-        self.conn.execute("RELEASE item")
+        self._execute_or_abandon("RELEASE item")
         self._pending += 1
         too_old = (
             self.max_batch_seconds is not None
@@ -106,34 +130,69 @@ class ArchiveWriter:
         if self._pending >= self.batch_size or too_old:
             self.commit()
 
-    def commit(self) -> None:
-        """Commit the current batch (and the run's counts with it); maybe train a dictionary."""
-        if not self._in_batch:
-            return
-        if self.run_id is not None:
-            self._write_counts()
-        self.conn.execute("COMMIT")
+    def _execute_or_abandon(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except sqlite3.Error as exc:
+            lost = self._abandon_batch()
+            raise ArchiveWriteFailed(_write_failed(exc), lost) from exc
+
+    def _abandon_batch(self) -> int:
+        """Roll back the open batch and every cache that may name its rows; how many it lost."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                logger.exception("rollback after a failed write failed too")
+        lost = self._pending
         self._in_batch = False
         self._pending = 0
+        self.counts = self._committed_counts.copy()
+        # A dictionary trained in the lost transaction must not be named by later blobs.
+        self.codec.reload()
+        return lost
+
+    def commit(self) -> None:
+        """Commit the current batch (and the run's counts with it); maybe train a dictionary.
+
+        A failed commit rolls the batch back, resets the writer and raises ArchiveWriteFailed.
+        """
+        if not self._in_batch:
+            return
+        try:
+            if self.run_id is not None:
+                self._write_counts()
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            lost = self._abandon_batch()
+            raise ArchiveWriteFailed(_write_failed(exc), lost) from exc
+        self._in_batch = False
+        self._pending = 0
+        self._committed_counts = self.counts.copy()
         if self.codec.training_due():
             self._train_dictionary()
 
     def _train_dictionary(self) -> None:
         # Its own transaction: a dictionary must never be rolled back with an article.
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
+            self.conn.execute("BEGIN IMMEDIATE")
             dict_id = self.codec.train(utcnow())
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            self.codec.reload()
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self.codec.reload()  # forget the dictionary the rollback dropped
+            if isinstance(exc, sqlite3.Error):
+                raise ArchiveWriteFailed(_write_failed(exc)) from exc
             raise
-        self.conn.execute("COMMIT")
         if dict_id is not None:
             logger.info("trained zstd dictionary %s for new snapshots", dict_id)
 
     def close(self) -> None:
-        self.commit()
-        self.conn.close()
+        try:
+            self.commit()
+        finally:
+            self.conn.close()
 
     # --- runs -----------------------------------------------------------------------------
 
@@ -146,6 +205,7 @@ class ArchiveWriter:
         )
         self.run_id = cur.lastrowid
         self.counts = Counter()
+        self._committed_counts = Counter()
         return self.run_id
 
     def _write_counts(self) -> None:
@@ -162,11 +222,15 @@ class ArchiveWriter:
         if self.run_id is None:
             return
         self.commit()
-        self._write_counts()
-        self.conn.execute(
-            "UPDATE runs SET finished = ?, status = ?, close_reason = ?, summary = ? WHERE id = ?",
-            [utcnow(), status, close_reason, summary, self.run_id],
-        )
+        try:
+            self._write_counts()
+            self.conn.execute(
+                "UPDATE runs SET finished = ?, status = ?, close_reason = ?, summary = ?"
+                " WHERE id = ?",
+                [utcnow(), status, close_reason, summary, self.run_id],
+            )
+        except sqlite3.Error as exc:
+            raise ArchiveWriteFailed(_write_failed(exc)) from exc
 
     # --- snapshots and fetches ------------------------------------------------------------
 
@@ -203,6 +267,24 @@ class ArchiveWriter:
             [url],
         ).fetchone()
         return row[0] if row else None
+
+    def served_copy(self, url: str) -> tuple[list[tuple[str, str]], bytes] | None:
+        """(headers, bytes) of the newest served fetch of `url` (200 or 304), or None."""
+        row = self.conn.execute(
+            "SELECT headers, snapshot_hash FROM fetches WHERE url = ? AND status IN (200, 304)"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+        if row is None:
+            return None
+        return [tuple(h) for h in json.loads(row[0])], self.codec.read(row[1])
+
+    def article_page_urls(self, article_id: int) -> list[str]:
+        """The page URLs of an article's current record (empty when not archived)."""
+        row = self.conn.execute(
+            "SELECT page_urls FROM articles WHERE article_id = ?", [article_id]
+        ).fetchone()
+        return json.loads(row[0]) if row else []
 
     def _store_fetch(self, fetch: PageFetch, article_id: int | None) -> str:
         headers = [tuple(pair) for pair in fetch.headers]
@@ -529,7 +611,23 @@ class ArchiveWriter:
 
     # --- re-extraction --------------------------------------------------------------------
 
-    def store_reextracted(self, record: dict[str, Any], complete: bool) -> StoreOutcome:
-        """A record re-extracted from stored snapshots: a new version only if it changed."""
+    def store_reextracted(
+        self, record: dict[str, Any], complete: bool, read_version: int | None = None
+    ) -> StoreOutcome:
+        """A record re-extracted from stored snapshots: a new version only if it changed.
+
+        With `read_version` (the version current when its snapshots were read), nothing is
+        written when the article has moved on since (status `stale`): a re-extraction of
+        older pages must never replace what a crawl stored meanwhile. Checked and written
+        in one transaction.
+        """
         with self._item():
+            if read_version is not None:
+                row = self.conn.execute(
+                    "SELECT version, complete FROM articles WHERE article_id = ?",
+                    [int(record["article_id"])],
+                ).fetchone()
+                if row is None or row[0] != read_version:
+                    current = row[0] if row else 0
+                    return StoreOutcome("stale", current, bool(row and row[1]))
             return self._store_record(record, complete, utcnow(), seen=False)

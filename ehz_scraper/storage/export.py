@@ -127,6 +127,18 @@ def write_jsonl(
     return n
 
 
+# A cell a spreadsheet would run as a formula (OWASP, "CSV injection"): `=HYPERLINK(...)`
+# in a title would leak data or run code when the file is opened.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_cell(value: Any) -> Any:
+    """A text cell that starts like a formula, prefixed with `'` (shown as text); else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def flat_row(record: dict[str, Any]) -> list[Any]:
     """A record of iter_records as the CSV columns (CSV_FIELDS), as `articles` has them."""
     values = {
@@ -147,17 +159,24 @@ def write_csv(
     until=None,
     progress=None,
     *,
+    raw=False,
     section=None,
     all_versions=False,
     excel=False,
 ) -> int:
+    """The flat fields of each record (CSV_FIELDS); formula-like cells defused unless `raw`.
+
+    `excel`: a UTF-8 byte order mark first and CRLF line ends, which Excel needs to read the
+    file as UTF-8 (Chinese names garble without it).
+    """
     if excel:
         out.write(EXCEL_BOM)
     writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
     writer.writerow(CSV_FIELDS)
     n = 0
     for record in iter_records(conn, since, until, section, all_versions):
-        writer.writerow(flat_row(record))
+        row = flat_row(record)
+        writer.writerow(row if raw else [defuse_cell(v) for v in row])
         n += 1
         if progress:
             progress.update(1)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.errors import ArchiveError
-from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION
+from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, readonly_uri
 from ehz_scraper.storage.timeutil import utcnow
 
 
@@ -24,16 +24,22 @@ class NoArchive(ArchiveError):
         return cls(f"no archive at {path} (run a crawl first, or pass --db)")
 
 
+class DamagedArchive(ArchiveError):
+    """The archive file is damaged (SQLite reads it as malformed)."""
+
+
 def open_readonly(path: str | Path) -> sqlite3.Connection:
     """A read-only connection to an existing archive of a schema this ehz understands."""
     db = Path(path)
     if not db.is_file():
         raise NoArchive.at(path)
     try:
-        conn = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
+        conn = sqlite3.connect(readonly_uri(db.resolve()), uri=True)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:
+        if "malformed" in str(exc):  # an archive whose file is damaged, not a foreign file
+            raise DamagedArchive(f"the archive {path} is damaged: {exc}") from None
         raise ArchiveError(f"{path} is not an ehz archive: {exc}") from None
     if row is None or int(row[0]) > SCHEMA_VERSION:
         found = row[0] if row else "none"
@@ -101,6 +107,13 @@ def article_record(
     else:
         row = conn.execute(sql + "?", [article_id, version]).fetchone()
     return json.loads(row[0]) if row else None
+
+
+def article_state(conn: sqlite3.Connection, article_id: int) -> tuple[int, int, int] | None:
+    """(version, page_count, complete) of an article now, or None when it is not archived."""
+    return conn.execute(
+        "SELECT version, page_count, complete FROM articles WHERE article_id = ?", [article_id]
+    ).fetchone()
 
 
 def article_targets(
@@ -254,7 +267,7 @@ def article_versions(conn: sqlite3.Connection, article_id: int) -> list[dict[str
     return rows
 
 
-def article_state(
+def version_state(
     conn: sqlite3.Connection, article_id: int, version: int | None = None
 ) -> dict[str, Any] | None:
     """What the archive knows of one version of an article beyond its record, or None.

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.items import BRIDGING_STOPS
-from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS
+from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, readonly_uri
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from ehz_scraper.storage.timeutil import normalize_ts
 
@@ -72,7 +72,7 @@ class ArchiveReader:
         if self._conn is None:
             if not self.path.exists():
                 return None  # no archive yet: everything reads as empty
-            conn = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
+            conn = sqlite3.connect(readonly_uri(self.path.resolve()), uri=True)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             has_schema = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'articles'"
@@ -189,6 +189,28 @@ class ArchiveReader:
             [section],
         )
         return {row[0] for row in rows}
+
+    def listed_count(self, section: str) -> int:
+        """How many distinct article URLs earlier walks of `section` listed."""
+        db = self._db()
+        if db is None:
+            return 0
+        row = db.execute(
+            "SELECT count(DISTINCT j.value) FROM listings l, json_each(l.article_urls) j"
+            " WHERE lower(l.section) = lower(?)",
+            [section],
+        ).fetchone()
+        return int(row[0] or 0)
+
+    def links_listed_at(self, listing_url: str) -> int:
+        """The most article links an earlier walk found on the listing page `listing_url`."""
+        db = self._db()
+        if db is None:
+            return 0
+        row = db.execute(
+            "SELECT max(listed_count) FROM listings WHERE url = ?", [listing_url]
+        ).fetchone()
+        return int(row[0] or 0)
 
     def runs(self, limit: int = 10) -> list[dict[str, Any]]:
         db = self._db()

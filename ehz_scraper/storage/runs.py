@@ -6,33 +6,20 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from ehz_scraper.extraction.validate import EMPTY_TEMPLATE
+from ehz_scraper.storage.schema import readonly_uri
+
 _TIMEOUT = 30
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=_TIMEOUT)
+    return sqlite3.connect(readonly_uri(path), uri=True, timeout=_TIMEOUT)
 
 
-def newest_run_id(db_path: str | Path) -> int:
-    """The highest run id in the archive (0 when there is no archive or no run yet)."""
-    path = Path(db_path)
-    if not path.exists():
-        return 0
-    try:
-        conn = _connect_ro(path)
-        try:
-            row = conn.execute("SELECT max(id) FROM runs").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-    return int(row[0] or 0)
+def run_figures(db_path: str | Path, run_id: int) -> dict[str, Any]:
+    """Run `run_id`'s row and what it recorded (by id: "the newest run" may be another crawl's).
 
-
-def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> dict[str, Any]:
-    """The newest run row of `spider` (started at or after `since`) and what it recorded.
-
-    `{"row": {...}, "links_listed": int, "failures_by_stage": {stage: n},
+    `{"row": {...}, "links_listed": int, "failures_by_stage": {stage: n}, "extractor_errors": n,
     "first_failures": [(stage, url, reason), ...]}`, or {} when there is no archive, no
     runs table or no such row (the crawl failed before a pipeline opened the archive).
     """
@@ -42,13 +29,8 @@ def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> d
     conn = _connect_ro(path)
     try:
         conn.row_factory = sqlite3.Row
-        sql = "SELECT * FROM runs WHERE spider = ?"
-        args: list[object] = [spider]
-        if since:
-            sql += " AND started >= ?"
-            args.append(since)
         try:
-            row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+            row = conn.execute("SELECT * FROM runs WHERE id = ?", [run_id]).fetchone()
         except sqlite3.OperationalError:
             return {}
         if row is None:
@@ -63,6 +45,18 @@ def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> d
         by_stage = _rows(
             conn, "SELECT stage, count(*) FROM failures WHERE run_id = ? GROUP BY stage", run_id
         )
+        empty = _rows(
+            conn,
+            "SELECT count(*) FROM failures WHERE run_id = ? AND stage = 'validate' AND reason = ?",
+            run_id,
+            EMPTY_TEMPLATE,
+        )
+        errors = _rows(
+            conn,
+            "SELECT count(*) FROM failures WHERE run_id = ? AND stage = 'extract'"
+            " AND reason LIKE 'extractor error:%'",
+            run_id,
+        )
         first = _rows(
             conn,
             "SELECT stage, url, reason FROM failures WHERE run_id = ? ORDER BY id LIMIT 5",
@@ -72,15 +66,17 @@ def run_figures(db_path: str | Path, spider: str, since: str | None = None) -> d
             "row": dict(row),
             "links_listed": int(listed[0][0] or 0) if listed else 0,
             "failures_by_stage": dict(by_stage),
+            "empty_templates": int(empty[0][0]) if empty else 0,
+            "extractor_errors": int(errors[0][0]) if errors else 0,
             "first_failures": first,
         }
     finally:
         conn.close()
 
 
-def _rows(conn: sqlite3.Connection, sql: str, run_id: int) -> list[tuple]:
+def _rows(conn: sqlite3.Connection, sql: str, run_id: int, *more: object) -> list[tuple]:
     try:
-        return [tuple(r) for r in conn.execute(sql, [run_id]).fetchall()]
+        return [tuple(r) for r in conn.execute(sql, [run_id, *more]).fetchall()]
     except sqlite3.OperationalError:
         return []
 

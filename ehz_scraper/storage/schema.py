@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from ehz_scraper.errors import ArchiveError
 
@@ -14,6 +16,13 @@ if TYPE_CHECKING:  # sqlite-utils costs 30 ms to import: `ehz search` and `--hel
 
 SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
+
+
+def readonly_uri(path: str | os.PathLike[str]) -> str:
+    """The `file:` URI that opens `path` read-only, whatever its name holds: `?` and `#` (which
+    a URI would read as its query), or bytes that are not UTF-8 (surrogate-escaped in `str`)."""
+    return f"file:{quote(os.fsencode(os.path.abspath(path)))}?mode=ro"
+
 
 # The CREATE statements are plain SQL so docs/archive.md and this file say the same thing.
 _V1 = """
@@ -321,7 +330,7 @@ def open_archive(path: str | Path) -> sqlite_utils.Database:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(os.fsencode(path), isolation_level=None, check_same_thread=False)
         configure(conn)
         db = sqlite_utils.Database(conn)
         ensure_schema(db)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import signal
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from ehz_scraper.errors import BadArgument
+from ehz_scraper.errors import BadArgument, EhzError
+from ehz_scraper.storage.schema import readonly_uri
 
 SNIPPET_TOKENS = 16
 RANK = "bm25(articles_fts, 10.0, 1.0, 1.0)"  # the same weights as the table's configured rank
@@ -26,6 +33,22 @@ SEARCH_FIELDS: dict[str, str | None] = {
 }
 # The FTS column a hit's snippet is taken from, by `field` (0 title, 1 body, 2 captions).
 SNIPPET_COLUMNS = {"all": 1, "title": 0, "body": 1, "captions": 2}
+# For the time limit and Ctrl-C: a step of a many-prefix query can take 50 us, so 20,000 steps
+# overshot a 1 s limit by 0.9 s in trials; every 1,000 steps it stopped within 0.01 s.
+CLOCK_STEPS = 1_000
+# Bounds on one search: 200 prefix terms joined by OR ran 14.5 s, 5,000 of them past 10 minutes.
+TIMEOUT_SECONDS = 5.0
+MAX_QUERY_CHARS = 1000
+MAX_QUERY_TERMS = 50
+_TERM = re.compile(r'"[^"]*"|[^\s()"]+')
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+
+
+class SearchTimeout(EhzError):
+    """A search ran past its time limit and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"query stopped after {seconds:g} s: narrow it")
 
 
 @dataclass(frozen=True)
@@ -50,6 +73,7 @@ def search(
     section: str | None = None,
     limit: int = 20,
     workers: int | None = None,
+    timeout: float | None = TIMEOUT_SECONDS,
     field: str = "all",
 ) -> list[Hit]:
     """The best `limit` articles for FTS5 `query`, best first; raises BadArgument on bad syntax.
@@ -61,13 +85,33 @@ def search(
     threads (default: half the CPUs, at most 4), each over one range of article ids with its
     own connection: FTS5's bm25 takes its statistics from the whole index whatever the rowid
     range, so the merged top n is exactly the single query's. snippet() runs only for the
-    rows returned. `field` ("all", "title", "body", "captions") limits the match to one column.
+    rows returned.
+
+    A search is stopped after `timeout` seconds (None: never) with SearchTimeout; a query
+    longer than MAX_QUERY_CHARS or of more than MAX_QUERY_TERMS terms is a BadArgument.
+    `field` ("all", "title", "body", "captions") limits the match to one column.
     """
+    check_query(query)
     match = _match_query(query, field)
+    deadline = time.monotonic() + timeout if timeout else math.inf
+    clock = _Clock(deadline)
+    conn.set_progress_handler(clock.expired, CLOCK_STEPS)
     try:
-        return _search(conn, match, since, until, section, int(limit), workers, field)
+        with _signals_stop_the_query(clock):
+            try:
+                return _search(
+                    conn, match, since, until, section, int(limit), workers, clock, field
+                )
+            except sqlite3.OperationalError:
+                if clock.signal is not None:
+                    return []  # the signal is raised again on the way out
+                raise
     except sqlite3.OperationalError as exc:
+        if clock.fired:
+            raise SearchTimeout(timeout or 0) from None
         raise _bad_query(query, exc) from None
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def count_matches(
@@ -78,11 +122,13 @@ def count_matches(
     until: str | None = None,
     section: str | None = None,
     field: str = "all",
+    timeout: float | None = TIMEOUT_SECONDS,
 ) -> int:
-    """How many articles match `query` under the filters (search's total, however limited)."""
-    match = _match_query(query, field)
+    """How many articles match `query` under the filters (search's total, however limited);
+    the same bounds, time limit and signals as `search`."""
+    check_query(query)
     filters, params = _filters(since, until, section)
-    params["q"] = match
+    params["q"] = _match_query(query, field)
     sql = "SELECT count(*) FROM articles_fts f WHERE articles_fts MATCH :q"
     if filters:
         sql = (
@@ -90,15 +136,25 @@ def count_matches(
             " CROSS JOIN articles a INDEXED BY articles_filter ON a.article_id = f.rowid"
             " WHERE articles_fts MATCH :q AND " + " AND ".join(filters)
         )
+    clock = _Clock(time.monotonic() + timeout if timeout else math.inf)
+    conn.set_progress_handler(clock.expired, CLOCK_STEPS)
     try:
-        return conn.execute(sql, params).fetchone()[0]
+        with _signals_stop_the_query(clock):
+            try:
+                return conn.execute(sql, params).fetchone()[0]
+            except sqlite3.OperationalError:
+                if clock.signal is not None:
+                    return 0  # the signal is raised again on the way out
+                raise
     except sqlite3.OperationalError as exc:
+        if clock.fired:
+            raise SearchTimeout(timeout or 0) from None
         raise _bad_query(query, exc) from None
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 def _match_query(query: str, field: str) -> str:
-    if not query.strip():
-        raise BadArgument("empty search query")
     if field not in SEARCH_FIELDS:
         raise BadArgument(f"cannot search in {field!r}: one of {', '.join(SEARCH_FIELDS)}")
     column = SEARCH_FIELDS[field]
@@ -126,7 +182,70 @@ def _filters(since, until, section) -> tuple[list[str], dict]:
     return filters, params
 
 
-def _search(conn, query, since, until, section, limit, workers, field="all") -> list[Hit]:
+def check_query(query: str) -> None:
+    """BadArgument for a query that is empty, too long, or of too many terms."""
+    if not query.strip():
+        raise BadArgument("empty search query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadArgument(
+            f"search query of {len(query)} characters (at most {MAX_QUERY_CHARS}): narrow it"
+        )
+    terms = [t for t in _TERM.findall(query) if t not in _OPERATORS]
+    if len(terms) > MAX_QUERY_TERMS:
+        raise BadArgument(
+            f"search query of {len(terms)} terms (at most {MAX_QUERY_TERMS}): narrow it"
+        )
+
+
+class _Clock:
+    """A SQLite progress handler that stops a statement once `deadline` (monotonic) is past."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self.signal: int | None = None  # a SIGINT/SIGTERM that arrived during the query
+
+    def expired(self) -> bool:
+        if self.signal is not None:
+            return True
+        if time.monotonic() > self.deadline:
+            self.fired = True
+        return self.fired
+
+
+@contextmanager
+def _signals_stop_the_query(clock: _Clock) -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop a running query, then take their usual course.
+
+    Python runs a signal's handler between bytecodes, and during a query that is inside
+    SQLite's progress callback, whose exceptions sqlite3 swallows (the query just ends
+    "interrupted"). So while the query runs the signal is only noted; the progress handler
+    stops the query, and the signal is raised again once the previous handlers are back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if callable(handler):  # SIG_IGN and SIG_DFL stay as they are
+            previous[sig] = signal.signal(sig, lambda signum, _frame: _note(clock, signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if clock.signal is not None:
+        signal.raise_signal(clock.signal)
+
+
+def _note(clock: _Clock, signum: int) -> None:
+    clock.signal = signum
+
+
+def _search(
+    conn, query, since, until, section, limit, workers, clock: _Clock, field: str = "all"
+) -> list[Hit]:
     if since or until:
         # Article ids grow with time, so the dates map to an id range FTS5 can skip to
         # (rowid bounds cut the doclist scan); the exact date check follows in the join.
@@ -161,9 +280,10 @@ def _search(conn, query, since, until, section, limit, workers, field="all") -> 
             " AND rowid BETWEEN :lo AND :hi ORDER BY score, rowid LIMIT :limit"
         )
     ranges = _shards(conn, lo, hi, workers)
-    ranked = _ranked_here(conn, sql, {**params, "lo": lo, "hi": hi}, limited=len(ranges) > 1)
+    here = {**params, "lo": lo, "hi": hi}
+    ranked = _ranked_here(conn, sql, here, limited=len(ranges) > 1, clock=clock)
     if ranked is None:
-        ranked = _ranked_in_parallel(conn, sql, params, ranges)
+        ranked = _ranked_in_parallel(conn, sql, params, ranges, clock)
     ranked = sorted(ranked, key=lambda row: (row[1], row[0]))[:limit]
     if not ranked:
         return []
@@ -196,7 +316,7 @@ def _search(conn, query, since, until, section, limit, workers, field="all") -> 
     ]
 
 
-def _ranked_here(conn, sql: str, params: dict, limited: bool) -> list | None:
+def _ranked_here(conn, sql: str, params: dict, limited: bool, clock: _Clock) -> list | None:
     """The ranked rows from one query; None when `limited` and it ran past FAST_QUERY_SECONDS.
 
     Most queries (a name, a topic) finish in a few milliseconds on one connection; only
@@ -204,26 +324,18 @@ def _ranked_here(conn, sql: str, params: dict, limited: bool) -> list | None:
     """
     if not limited:
         return conn.execute(sql, params).fetchall()
-    deadline = time.monotonic() + FAST_QUERY_SECONDS
-    fired = []
-
-    def too_long() -> bool:
-        if time.monotonic() > deadline:
-            fired.append(True)
-            return True
-        return False
-
-    conn.set_progress_handler(too_long, PROGRESS_STEPS)
+    fast = _Clock(min(time.monotonic() + FAST_QUERY_SECONDS, clock.deadline))
+    conn.set_progress_handler(fast.expired, PROGRESS_STEPS)
     try:
         return conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError:
         # Interrupted (the message varies with where it stopped, e.g. while FTS5 loads its
         # table); a real error, such as bad syntax, will be raised again by the threads.
-        if fired:
+        if fast.fired and not clock.expired():
             return None
         raise
     finally:
-        conn.set_progress_handler(None, 0)
+        conn.set_progress_handler(clock.expired, CLOCK_STEPS)
 
 
 def _db_file(conn: sqlite3.Connection) -> str | None:
@@ -243,12 +355,13 @@ def _shards(conn, lo: int, hi: int, workers: int | None) -> list[tuple[int, int]
     return [(start, min(start + step - 1, hi)) for start in range(lo, hi + 1, step)]
 
 
-def _ranked_in_parallel(conn, sql: str, params: dict, ranges) -> list[tuple[int, float]]:
+def _ranked_in_parallel(conn, sql: str, params: dict, ranges, clock: _Clock) -> list:
     path = _db_file(conn)
 
     def one(bounds: tuple[int, int]) -> list[tuple[int, float]]:
         # sqlite3 releases the GIL while a statement runs, so the shards rank concurrently.
-        shard = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        shard = sqlite3.connect(readonly_uri(path), uri=True)
+        shard.set_progress_handler(clock.expired, CLOCK_STEPS)
         try:
             return shard.execute(sql, {**params, "lo": bounds[0], "hi": bounds[1]}).fetchall()
         finally:

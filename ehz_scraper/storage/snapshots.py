@@ -112,7 +112,10 @@ class SnapshotCodec:
         ).fetchone()
         if row is None:
             raise ArchiveError(f"no snapshot {snapshot_hash}")
-        return self.decompress(row[0], row[1], row[2])
+        try:
+            return self.decompress(row[0], row[1], row[2])
+        except ArchiveError as exc:
+            raise ArchiveError(f"snapshot {snapshot_hash}: {exc}") from None
 
     def training_due(self) -> bool:
         """True when enough pages have arrived since the last dictionary to train a better one."""

@@ -23,7 +23,13 @@ from typing import Any
 import surt
 
 from ehz_scraper import __version__
-from ehz_scraper.storage.warc import WarcFilter, WarcInfo, WarcResult, write_warc
+from ehz_scraper.storage.warc import (
+    WarcFilter,
+    WarcInfo,
+    WarcResult,
+    article_pages,
+    write_warc,
+)
 
 WACZ_VERSION = "1.1.1"
 WARC_NAME = "data.warc.gz"
@@ -62,16 +68,6 @@ def cdxj_lines(result: WarcResult, filename: str) -> list[str]:
     return sorted(lines)
 
 
-def article_pages(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """One pages.jsonl entry per article: its page 1, title and first served capture."""
-    rows = conn.execute(
-        "SELECT a.article_id, a.url, a.title, min(f.fetched_at) FROM articles a"
-        " JOIN fetches f ON f.url = a.url AND f.status = 200"
-        " GROUP BY a.article_id ORDER BY a.article_id"
-    )
-    return [{"id": str(aid), "url": url, "title": title, "ts": ts} for aid, url, title, ts in rows]
-
-
 def _digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -99,7 +95,9 @@ def write_wacz(
         with warc_path.open("wb") as out:
             result = write_warc(conn, out, flt, info, gzip=True, progress=progress)
         index = "".join(cdxj_lines(result, WARC_NAME)).encode("utf-8")
-        pages = article_pages(conn)
+        pages = [
+            {k: page[k] for k in ("id", "url", "title", "ts")} for page in article_pages(conn, flt)
+        ]
         header = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
         pages_bytes = "".join(
             json.dumps(p, ensure_ascii=False) + "\n" for p in [header, *pages]

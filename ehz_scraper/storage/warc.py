@@ -1,15 +1,17 @@
 """WARC 1.1 export of the archive's fetches, the way archivists' tools (warcio, pywb) expect it.
 
-- a `warcinfo` record first (software, format, operator, user agent, robots policy);
-- per fetch a `request` record and a `response` (first copy of its content in the file) or a
-  `revisit` (`identical-payload-digest` for an unchanged re-fetch, `server-not-modified` for
-  a 304), tied together by `WARC-Concurrent-To`; a mirror crawl adds a `metadata` record
-  naming the URL actually fetched;
+- a `warcinfo` record first (software, format, operator, user agent, robots policy, and the
+  articles as Webrecorder's `json-metadata` page list, which `wacz create` reads);
+- per fetch a `request` record and a `response` (the URL's first copy of its content in the
+  file) or a `revisit` (`identical-payload-digest` for an unchanged re-fetch,
+  `server-not-modified` for a 304), tied together by `WARC-Concurrent-To`; a mirror crawl
+  adds a `metadata` record naming the URL actually fetched;
 - record ids are UUIDs derived from the fetch, so the same archive exports the same ids;
 - every WARC header is written once (the records' headers are built here, not by warcio);
 - a body that was stored decoded (`fetches.content_encoding`) is written with the headers
-  that describe it: `Content-Encoding` and `Content-Length` as received are moved into one
-  `WARC-EHZ-Removed-Headers` field (JSON pairs) and a true `Content-Length` is written.
+  that describe it: `Content-Encoding`, `Content-Length` and `Transfer-Encoding` as received
+  are moved into one `WARC-EHZ-Removed-Headers` field (JSON `[position, name, value]` lists,
+  the position in the headers as received) and a true `Content-Length` is appended.
 
 `write_warc` returns, besides the count, the CDXJ lines of what it wrote (see `cdxj_lines`):
 the index shipped in the WACZ, where a 304 resolves to the content it confirmed.
@@ -50,8 +52,8 @@ _FETCH_COLUMNS = (
 
 @dataclass(frozen=True)
 class WarcFilter:
-    """Which fetches to export: by article date (of the article a page belongs to), by the
-    time of capture, or by run."""
+    """Which fetches to export: by article date (the pages of the articles dated so and the
+    images they show), by the time of capture, or by run."""
 
     since: str | None = None  # article date on or after
     until: str | None = None  # article date up to
@@ -60,15 +62,23 @@ class WarcFilter:
 
     def where(self) -> tuple[str, str, list[Any]]:
         """(join, where, params) over `fetches f`."""
-        join, clauses, params = "", [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         if self.since or self.until:
-            join = " JOIN articles a ON a.article_id = f.article_id"
+            dated, dated_params = [], []
             if self.since:
-                clauses.append("a.date >= ?")
-                params.append(self.since)
+                dated.append("a.date >= ?")
+                dated_params.append(self.since)
             if self.until:
-                clauses.append("substr(a.date, 1, 10) <= ?")
-                params.append(self.until)
+                dated.append("substr(a.date, 1, 10) <= ?")
+                dated_params.append(self.until)
+            articles = "SELECT a.article_id FROM articles a WHERE " + " AND ".join(dated)
+            # The articles' pages, and the images they show.
+            clauses.append(
+                f"(f.article_id IN ({articles}) OR f.url IN"
+                f" (SELECT i.src FROM images i WHERE i.article_id IN ({articles})))"
+            )
+            params += dated_params * 2
         if self.captured_since:
             clauses.append("f.fetched_at >= ?")
             params.append(self.captured_since)
@@ -76,7 +86,7 @@ class WarcFilter:
             clauses.append("f.run_id = ?")
             params.append(self.run)
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-        return join, where, params
+        return "", where, params
 
 
 @dataclass
@@ -129,34 +139,39 @@ def count_fetches(conn: sqlite3.Connection, flt: WarcFilter) -> int:
 def _fetch_rows(conn: sqlite3.Connection, flt: WarcFilter) -> Iterator[dict[str, Any]]:
     join, where, params = flt.where()
     cols = ", ".join(f"f.{c.strip()}" for c in _FETCH_COLUMNS.split(","))
-    cur = conn.execute(f"SELECT {cols} FROM fetches f{join}{where} ORDER BY f.id", params)
+    # In the order they were made (an article's pages are written with the article, after
+    # responses that arrived meanwhile: the time orders them, the id breaks ties).
+    cur = conn.execute(
+        f"SELECT {cols} FROM fetches f{join}{where} ORDER BY f.fetched_at, f.id", params
+    )
     names = [c.strip() for c in _FETCH_COLUMNS.split(",")]
     for row in cur:
         yield dict(zip(names, row, strict=True))
 
 
-def _first_responses(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
-    """Per snapshot, the archive's first fetch that served it (what a 304 outside the export
-    refers to)."""
+def _first_responses(conn: sqlite3.Connection) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per URL and snapshot, the archive's first fetch that served it (what a 304 whose
+    content was captured before the exported range refers to)."""
     names = [c.strip() for c in _FETCH_COLUMNS.split(",")]
     cols = ", ".join(f"f.{n}" for n in names)
     rows = conn.execute(
         f"SELECT {cols} FROM fetches f JOIN (SELECT min(id) AS id FROM fetches"
-        " WHERE status != 304 GROUP BY snapshot_hash) m ON m.id = f.id"
+        " WHERE status != 304 GROUP BY url, snapshot_hash) m ON m.id = f.id"
     )
-    return {r["snapshot_hash"]: r for r in (dict(zip(names, row, strict=True)) for row in rows)}
+    found = (dict(zip(names, row, strict=True)) for row in rows)
+    return {(r["url"], r["snapshot_hash"]): r for r in found}
 
 
 def http_head(row: dict[str, Any], body_length: int) -> tuple[StatusAndHeaders, list[list[str]]]:
     """The response's status line and headers as received, and the headers moved aside
     because the stored body was decoded."""
     headers = [tuple(pair) for pair in json.loads(row["headers"])]
-    removed: list[list[str]] = []
+    removed: list[list[Any]] = []
     if row["content_encoding"]:
         kept = []
-        for name, value in headers:
+        for position, (name, value) in enumerate(headers):
             if name.lower() in _ENCODING_HEADERS:
-                removed.append([name, value])
+                removed.append([position, name, value])  # where it was: import puts it back
             else:
                 kept.append((name, value))
         headers = [*kept, ("Content-Length", str(body_length))]
@@ -207,7 +222,9 @@ class _Exporter:
         self.out = _Counting(out)
         self.writer = WARCWriter(self.out, gzip=gzip, warc_version="WARC/1.1")
         self.info = info
-        self.written: dict[str, _Written] = {}  # snapshot hash -> response record
+        # (URL, snapshot hash) -> its response record. Revisits stay within a URL: pywb finds
+        # the record a revisit stands for by the URL's own captures.
+        self.written: dict[tuple[str, str], _Written] = {}
         self.archive_first = _first_responses(conn)
         self.seen_keys: dict[str, int] = {}
         self.result = WarcResult()
@@ -219,7 +236,7 @@ class _Exporter:
         self.result.records += 1
         return start, self.out.tell() - start
 
-    def warcinfo(self, newest: str | None, count: int) -> None:
+    def warcinfo(self, newest: str | None, count: int, pages: list[dict[str, str]]) -> None:
         fields = [
             ("software", f"ehz-scraper/{__version__} (warcio)"),
             ("format", "WARC File Format 1.1"),
@@ -232,6 +249,8 @@ class _Exporter:
             ("robots", self.info.robots),
             ("isPartOf", "ehz: the archive of www.ehangzhou.gov.cn"),
             ("description", f"{count} fetches exported from an ehz archive"),
+            # Webrecorder's page list (py-wacz, ReplayWeb.page read it): one entry per article.
+            ("json-metadata", json.dumps({"type": "recording", "pages": pages})),
         ]
         body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
         self.warcinfo_id = record_id("warcinfo", f"{newest} {count} {self.info.filename}")
@@ -268,9 +287,9 @@ class _Exporter:
             ("WARC-Warcinfo-ID", self.warcinfo_id),
             ("WARC-IP-Address", row["ip_address"]),
         ]
-        earlier = self.written.get(digest)
+        earlier = self.written.get((url, digest))
         if row["status"] == 304:
-            first = self.archive_first.get(digest)
+            first = self.archive_first.get((url, digest))
             if earlier is None and first is not None:
                 earlier = _Written(
                     record_id("response", fetch_key(first)), first["url"], first["fetched_at"]
@@ -329,8 +348,8 @@ class _Exporter:
             ),
         )
         offset, length = self.write(record)
-        if not as_revisit and digest not in self.written:
-            self.written[digest] = _Written(main_id, url, date)
+        if not as_revisit and (url, digest) not in self.written:
+            self.written[(url, digest)] = _Written(main_id, url, date)
         self.write(request)
         if row["fetch_url"]:
             self.metadata(row, url, date, main_id, key)
@@ -372,6 +391,29 @@ class _Exporter:
         self.write(record)
 
 
+def article_pages(conn: sqlite3.Connection, flt: WarcFilter) -> list[dict[str, str]]:
+    """Each article whose page 1 the export serves: its URL, title and first served capture
+    (`timestamp` as 14 digits, `ts` as ISO 8601), by article id."""
+    _, where, params = flt.where()
+    served = f"{where} AND" if where else " WHERE"
+    rows = conn.execute(
+        "SELECT a.article_id, a.url, a.title, min(f.fetched_at) FROM articles a"
+        f" JOIN fetches f ON f.url = a.url{served} f.status = 200"
+        " GROUP BY a.article_id ORDER BY a.article_id",
+        params,
+    )
+    return [
+        {
+            "id": str(aid),
+            "url": url,
+            "title": title,
+            "ts": ts,
+            "timestamp": "".join(ch for ch in ts if ch.isdigit()),
+        }
+        for aid, url, title, ts in rows
+    ]
+
+
 def _mime(http: StatusAndHeaders) -> str:
     value = http.get_header("Content-Type") or ""
     return value.split(";")[0].strip().lower() or "unk"
@@ -392,7 +434,7 @@ def write_warc(
         f"SELECT max(f.fetched_at), count(*) FROM fetches f{join}{where}", params
     ).fetchone()
     exporter = _Exporter(conn, out, gzip, info)
-    exporter.warcinfo(newest, count)
+    exporter.warcinfo(newest, count, article_pages(conn, flt))
     for row in _fetch_rows(conn, flt):
         exporter.fetch(row)
         if progress:

@@ -70,6 +70,17 @@ def listings(db: Path, run_id: int) -> list[tuple[str, int, str | None]]:
         return [tuple(r) for r in rows]
 
 
+def snapshot_encoding(db: Path, url: str) -> str | None:
+    """The encoding recorded for the snapshot last stored for a page URL."""
+    with connect(db) as conn:
+        row = conn.execute(
+            "SELECT s.encoding FROM fetches f JOIN snapshots s ON s.hash = f.snapshot_hash"
+            " WHERE f.url = ? ORDER BY f.id DESC LIMIT 1",
+            [url],
+        ).fetchone()
+    return row[0] if row else None
+
+
 def snapshot_bytes(db: Path, url: str) -> bytes | None:
     """The raw bytes last stored for a page URL (decompressed with the archive's dictionary)."""
     with connect(db) as conn:
@@ -133,6 +144,16 @@ def problems(db: Path) -> list[str]:
         ).fetchone()[0]
         if orphans:
             found.append(f"{orphans} fetches without their blob")
+        # A fetch is stored with its article or with its failure, never alone: an orphan is
+        # the start of an article whose write was cut (a transaction that did not hold).
+        stray = conn.execute(
+            "SELECT count(*) FROM fetches f WHERE f.article_id IS NOT NULL"
+            " AND f.article_id NOT IN (SELECT article_id FROM articles)"
+            " AND f.article_id NOT IN (SELECT article_id FROM failures"
+            "   WHERE article_id IS NOT NULL)"
+        ).fetchone()[0]
+        if stray:
+            found.append(f"{stray} fetches of no article and no failure")
         versions_without_article = conn.execute(
             "SELECT count(*) FROM versions v LEFT JOIN articles a ON a.article_id = v.article_id"
             " WHERE a.article_id IS NULL"

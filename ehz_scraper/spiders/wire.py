@@ -3,9 +3,10 @@
 Scrapy hands over the status, the protocol of the status line (`response.protocol`), the
 headers in received order (names in Scrapy's title case), the peer's address and the body.
 It does not keep the reason phrase, and Twisted consumes the connection headers
-(`Content-Length`, `Transfer-Encoding`, `Connection`) before Scrapy sees the response, so
-those are not recorded. A body Scrapy (or this module) decoded from its `Content-Encoding`
-is stored decoded, and the fetch says which encoding was removed (`content_encoding`).
+(`Transfer-Encoding`, `Connection`) before Scrapy sees the response, so those are not
+recorded; `Content-Length` comes back from Scrapy as the first header. A body Scrapy (or this
+module) decoded from its `Content-Encoding` is stored decoded, and the fetch says which
+encoding was removed (`content_encoding`).
 """
 
 from __future__ import annotations
