@@ -327,16 +327,17 @@ def test_missing_dictionary_show_and_verify(db: Path) -> None:
 
 
 def test_reextract_extractor_error_on_one_article(db: Path, monkeypatch) -> None:
-    from ehz_scraper.cli import maintain
+    from ehz_scraper import extraction
 
-    real = maintain.extract_article_result
+    real = extraction.extract_article_result
 
     def flaky(pages, **kwargs):
         if "c_279700" in (pages[0].url or ""):
             raise RuntimeError("boom")
         return real(pages, **kwargs)
 
-    monkeypatch.setattr(maintain, "extract_article_result", flaky)
+    # reextract imports the extractor when it runs (start-up): patch it where it comes from.
+    monkeypatch.setattr(extraction, "extract_article_result", flaky)
     result = ehz("reextract", "--all", "--db", str(db))
     assert result.exit_code == 3
     assert result.stderr.splitlines() == ["279700: extractor error: RuntimeError: boom"]

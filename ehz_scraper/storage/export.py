@@ -140,7 +140,8 @@ def defuse_cell(value: Any) -> Any:
 
 
 def flat_row(record: dict[str, Any]) -> list[Any]:
-    """A record of iter_records as the CSV columns (CSV_FIELDS), as `articles` has them."""
+    """A record of iter_records as the CSV columns (CSV_FIELDS), as `articles` would have them
+    (for --all-versions: an older version has no `articles` row)."""
     values = {
         **record,
         "page_count": record.get("page_count") or len(record.get("page_urls") or []) or 1,
@@ -174,8 +175,14 @@ def write_csv(
     writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
     writer.writerow(CSV_FIELDS)
     n = 0
-    for record in iter_records(conn, since, until, section, all_versions):
-        row = flat_row(record)
+    if all_versions:
+        rows = (flat_row(r) for r in iter_records(conn, since, until, section, all_versions))
+    else:
+        # The current versions straight from `articles`, whose columns are CSV_FIELDS.
+        where, params = _date_filter(since, until, section)
+        cols = ", ".join(f"a.{f}" for f in CSV_FIELDS)
+        rows = conn.execute(f"SELECT {cols} FROM articles a{where} ORDER BY a.article_id", params)
+    for row in rows:
         writer.writerow(row if raw else [defuse_cell(v) for v in row])
         n += 1
         if progress:
