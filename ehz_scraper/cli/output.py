@@ -61,25 +61,12 @@ def output_stream(target: str | None, *, binary: bool) -> Iterator[IO]:
         with _in_place(target, real, binary) as stream:
             yield stream
         return
-    if real.is_dir():
-        raise OutputError.cannot_create(target, IsADirectoryError(errno.EISDIR, "Is a directory"))
-    try:
-        fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".part")
-    except OSError as exc:
-        raise OutputError.cannot_create(target, exc) from None
-    try:
-        os.fchmod(fd, _mode_for(real))
-        mode = "wb" if binary else "w"
-        kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
-        with os.fdopen(fd, mode, **kwargs) as stream, _write_errors(target):
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, real)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    mode = "wb" if binary else "w"
+    kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
+    with atomic_path(target) as tmp, open(tmp, mode, **kwargs) as stream:
+        yield stream
+        stream.flush()
+        os.fsync(stream.fileno())
 
 
 @contextlib.contextmanager
