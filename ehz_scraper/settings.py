@@ -86,9 +86,9 @@ COMMANDS_MODULE = "ehz_scraper.run"
 EXTENSIONS = {
     "ehz_scraper.run.lock.RunLockExtension": 0,
     "ehz_scraper.run.report.RunReport": 10,
-    # `-o FILE` / FEEDS export the stored records, not the raw captures (ehz_scraper/feeds.py).
+    # `-o FILE` / FEEDS export the stored records, not the raw captures (ehz_scraper/run/feeds.py).
     "scrapy.extensions.feedexport.FeedExporter": None,
-    "ehz_scraper.feeds.RecordFeedExporter": 0,
+    "ehz_scraper.run.feeds.RecordFeedExporter": 0,
 }
 EHZ_FEED_LISTINGS = False  # -s EHZ_FEED_LISTINGS=1: feeds also get the listing pages walked
 EHZ_LOCK = True

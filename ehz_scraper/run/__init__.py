@@ -1,4 +1,6 @@
-"""The life of one crawl: the archive lock, the verdict, the report and the `crawl` command.
+"""The life of one crawl: the archive lock, the verdict, the report, the record feed, and the
+project's Scrapy commands.
 
-Also Scrapy's COMMANDS_MODULE: the `crawl` command in `run/crawl.py` replaces Scrapy's own.
+Also Scrapy's COMMANDS_MODULE: `run/crawl.py` (exit statuses, `-q`), `run/parse.py` and
+`run/shell.py` (which leave the archive alone) replace Scrapy's own commands.
 """
