@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
 from ehz_scraper.errors import ArchiveError
 from ehz_scraper.extraction.decode import decode_html
 from ehz_scraper.storage.archive import ArchiveWriter
-from ehz_scraper.storage.schema import SCHEMA_VERSION, open_archive
+from ehz_scraper.storage.schema import SCHEMA_VERSION, connect_readonly, open_archive
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from tests.support.captures import PAGES, T0, build_archive, capture, case_files
 
@@ -291,3 +295,32 @@ def test_snapshot_encoding_never_disagrees_with_the_extractor(tmp_path, case, en
     content_type = dict((k.lower(), v) for k, v in page.headers).get("content-type")
     assert decode_html(page.body, content_type).encoding == encoding
     assert rows(db, "SELECT encoding FROM snapshots") == [(encoding,)]
+
+
+_KILLED_WRITER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("CREATE TABLE t (x)")
+conn.execute("INSERT INTO t VALUES (1)")
+conn.execute("PRAGMA cache_size = 10")  # spill to the file: the journal becomes hot
+conn.execute("BEGIN")
+conn.executemany("INSERT INTO t VALUES (?)", ((i,) for i in range(100_000)))
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_readonly_readers_recover_a_writer_killed_mid_transaction(tmp_path):
+    """A process killed mid-write leaves a hot journal; read-only commands must still read."""
+    db = tmp_path / "a.db"
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(db)], stdout=subprocess.PIPE)
+    assert proc.stdout.readline() == b"ready\n"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    plain = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        plain.execute("SELECT count(*) FROM t").fetchone()
+    plain.close()
+    conn = connect_readonly(db)
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)  # the committed row only
+    conn.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.errors import ArchiveError
-from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, readonly_uri
+from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, SCHEMA_VERSION, connect_readonly
 from ehz_scraper.storage.timeutil import utcnow
 
 
@@ -34,7 +34,7 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
     if not db.is_file():
         raise NoArchive.at(path)
     try:
-        conn = sqlite3.connect(readonly_uri(db.resolve()), uri=True)
+        conn = connect_readonly(db.resolve())
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.DatabaseError as exc:

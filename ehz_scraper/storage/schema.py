@@ -24,6 +24,31 @@ def readonly_uri(path: str | os.PathLike[str]) -> str:
     return f"file:{quote(os.fsencode(os.path.abspath(path)))}?mode=ro"
 
 
+def connect_readonly(path: str | os.PathLike[str], timeout: float = 30.0) -> sqlite3.Connection:
+    """A read-only connection to `path`, after SQLite's own recovery of a crawl killed mid-write.
+
+    A writer killed with SIGKILL leaves a WAL whose index needs rebuilding, which a read-only
+    connection may not do (SQLITE_READONLY_RECOVERY: "attempt to write a readonly database");
+    one read-write open lets SQLite recover it, as the next crawl would. The data is unchanged.
+    """
+    conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=timeout)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        if not getattr(exc, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+            return conn  # not this case: the caller meets the error and reports it
+        conn.close()
+        writable = sqlite3.connect(os.fsencode(os.path.abspath(path)), timeout=timeout)
+        try:
+            writable.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            writable.close()
+        conn = sqlite3.connect(readonly_uri(path), uri=True, timeout=timeout)
+    except sqlite3.DatabaseError:
+        pass  # damaged or not a database: the caller's first query reports it
+    return conn
+
+
 # The CREATE statements are plain SQL so docs/archive.md and this file say the same thing.
 _V1 = """
 CREATE TABLE IF NOT EXISTS meta (

@@ -17,7 +17,7 @@ from pathlib import Path
 import zstandard
 
 from ehz_scraper.errors import ArchiveError
-from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, readonly_uri
+from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, connect_readonly
 from ehz_scraper.storage.snapshots import SnapshotCodec, sha256_hex
 
 Progress = Callable[[Iterable, int], Iterable]
@@ -37,7 +37,7 @@ def open_damaged(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """A read-only connection to a file that may be damaged (no schema check at all)."""
     if not Path(path).is_file():
         raise ArchiveError(f"no archive at {path}")
-    conn = sqlite3.connect(readonly_uri(path), uri=True)
+    conn = connect_readonly(path)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
 

@@ -10,9 +10,12 @@ from typing import Any
 
 import zstandard
 
+from ehz_scraper.storage.schema import connect_readonly
+
 
 def connect(db: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    # As the CLI reads: a WAL left by a killed crawl is recovered first (no write otherwise).
+    conn = connect_readonly(db)
     conn.row_factory = sqlite3.Row
     return conn
 
