@@ -9,13 +9,16 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ehz_scraper.errors import BadArgument, EhzError
 from ehz_scraper.storage.schema import readonly_uri
+
+_T = TypeVar("_T")
 
 SNIPPET_TOKENS = 16
 RANK = "bm25(articles_fts, 10.0, 1.0, 1.0)"  # the same weights as the table's configured rank
@@ -93,25 +96,15 @@ def search(
     """
     check_query(query)
     match = _match_query(query, field)
-    deadline = time.monotonic() + timeout if timeout else math.inf
-    clock = _Clock(deadline)
-    conn.set_progress_handler(clock.expired, CLOCK_STEPS)
-    try:
-        with _signals_stop_the_query(clock):
-            try:
-                return _search(
-                    conn, match, since, until, section, int(limit), workers, clock, field
-                )
-            except sqlite3.OperationalError:
-                if clock.signal is not None:
-                    return []  # the signal is raised again on the way out
-                raise
-    except sqlite3.OperationalError as exc:
-        if clock.fired:
-            raise SearchTimeout(timeout or 0) from None
-        raise _bad_query(query, exc) from None
-    finally:
-        conn.set_progress_handler(None, 0)
+    return _bounded(
+        conn,
+        query,
+        timeout,
+        lambda clock: _search(
+            conn, match, since, until, section, int(limit), workers, clock, field
+        ),
+        interrupted=[],
+    )
 
 
 def count_matches(
@@ -136,15 +129,31 @@ def count_matches(
             " CROSS JOIN articles a INDEXED BY articles_filter ON a.article_id = f.rowid"
             " WHERE articles_fts MATCH :q AND " + " AND ".join(filters)
         )
+    return _bounded(
+        conn, query, timeout, lambda _clock: conn.execute(sql, params).fetchone()[0], interrupted=0
+    )
+
+
+def _bounded(
+    conn: sqlite3.Connection,
+    query: str,
+    timeout: float | None,
+    run: Callable[[_Clock], _T],
+    *,
+    interrupted: _T,
+) -> _T:
+    """`run(clock)` under search's time limit and signals: SearchTimeout when the clock ran
+    out, BadArgument for bad FTS5 syntax, `interrupted` when a signal stopped it (the signal
+    is raised again on the way out)."""
     clock = _Clock(time.monotonic() + timeout if timeout else math.inf)
     conn.set_progress_handler(clock.expired, CLOCK_STEPS)
     try:
         with _signals_stop_the_query(clock):
             try:
-                return conn.execute(sql, params).fetchone()[0]
+                return run(clock)
             except sqlite3.OperationalError:
                 if clock.signal is not None:
-                    return 0  # the signal is raised again on the way out
+                    return interrupted
                 raise
     except sqlite3.OperationalError as exc:
         if clock.fired:
