@@ -232,7 +232,6 @@ def _extract(
                 bad_reasons.append(f"page {k} extractor error: {type(exc).__name__}: {exc}")
                 continue
             other_warnings.extend(prefix + w for w in parsed.warnings)
-        part, from_fallback = _body(parsed, page_url, k)
         players += sum(len(xpaths.VIDEO_PLAYER(c)) for c in xpaths.CONTENT(parsed.tree))
         body_fallback = body_fallback or from_fallback
         other_warnings.extend(prefix + w for w in part.warnings)
