@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.items import BRIDGING_STOPS
-from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, readonly_uri
+from ehz_scraper.storage.schema import BUSY_TIMEOUT_MS, connect_readonly
 from ehz_scraper.storage.snapshots import SnapshotCodec
 from ehz_scraper.storage.timeutil import normalize_ts
 
@@ -72,7 +72,7 @@ class ArchiveReader:
         if self._conn is None:
             if not self.path.exists():
                 return None  # no archive yet: everything reads as empty
-            conn = sqlite3.connect(readonly_uri(self.path.resolve()), uri=True)
+            conn = connect_readonly(self.path.resolve())
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             has_schema = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'articles'"

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from ehz_scraper.extraction.validate import EMPTY_TEMPLATE
-from ehz_scraper.storage.schema import readonly_uri
+from ehz_scraper.storage.schema import connect_readonly
 
 _TIMEOUT = 30
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(readonly_uri(path), uri=True, timeout=_TIMEOUT)
+    return connect_readonly(path, timeout=_TIMEOUT)
 
 
 def run_figures(db_path: str | Path, run_id: int) -> dict[str, Any]:
